@@ -1,0 +1,127 @@
+"""One configuration object, read once from the environment and passed down.
+
+Every knob has a default that works offline on a laptop; environment variables with the ``BOT_``
+prefix override them. Nothing else in the package reads ``os.environ`` for settings, so a test or
+a second store is just another ``Config``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message names the variable."""
+
+
+def _default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "newsbot"
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsbot"
+
+
+@dataclass(frozen=True)
+class Config:
+    """All settings of one bot instance (one store, one set of models)."""
+
+    # Where the store lives: Chroma files, the catalog (documents, BM25), originals.
+    home: Path = field(default_factory=_default_home)
+    # Where derived model files (the joined GGUF) are cached; shared between stores.
+    cache_dir: Path = field(default_factory=_default_cache)
+    # Chroma: empty = embedded PersistentClient under `home`; else a server URL (http://host:port).
+    chroma_url: str = ""
+    collection: str = "news"
+
+    # Embeddings: a name the factory in bot.embedding knows.
+    embedder: str = "minilm-int8"
+    embed_batch: int = 32
+    threads: int = field(default_factory=lambda: os.cpu_count() or 2)
+
+    # Chunking (tokens of the embedding tokenizer's rough measure, see bot.chunking).
+    chunk_size: int = 200
+    chunk_overlap: int = 40
+
+    # Answer model: "llamacpp" (a GGUF file; default the bundled Qwen 0.5B), "openai" (any
+    # OpenAI-compatible server), "ollama", or "none" (extractive answers only).
+    llm: str = "llamacpp"
+    llm_model: str = "qwen2.5-coder-0.5b"
+    llm_url: str = ""
+    llm_api_key: str = ""
+    llm_max_tokens: int = 200
+    llm_context_tokens: int = 4096
+
+    # Retrieval.
+    top_k: int = 5
+    candidates: int = 40
+    refusal_threshold: float = 0.30
+    reranker: str = "heuristic"
+
+    # Web chat.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    max_upload_mb: float = 20.0
+    auth_user: str = ""
+    auth_password: str = ""
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite"
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.home / "originals"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Config":
+        """Build from ``BOT_*`` variables (e.g. ``BOT_HOME``, ``BOT_TOP_K``), then explicit overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get("BOT_" + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, f.type, raw)
+        if "llm_api_key" not in values and env.get("OPENAI_API_KEY"):
+            values["llm_api_key"] = env["OPENAI_API_KEY"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        config = cls(**values)
+        config.validate()
+        return config
+
+    def with_(self, **changes: Any) -> "Config":
+        return replace(self, **changes)
+
+    def validate(self) -> None:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ConfigError("BOT_CHUNK_OVERLAP must be smaller than BOT_CHUNK_SIZE")
+        if self.top_k < 1 or self.candidates < self.top_k:
+            raise ConfigError("BOT_TOP_K must be >= 1 and BOT_CANDIDATES >= BOT_TOP_K")
+        if self.threads < 1:
+            raise ConfigError("BOT_THREADS must be >= 1")
+        if self.max_upload_mb <= 0:
+            raise ConfigError("BOT_MAX_UPLOAD_MB must be positive")
+
+
+def _convert(name: str, type_name: Any, raw: str) -> Any:
+    kind = str(type_name)
+    try:
+        if kind == "Path":
+            return Path(raw).expanduser()
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"BOT_{name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw
