@@ -92,7 +92,9 @@ class Config:
             if raw is None or raw == "":
                 continue
             values[f.name] = _convert(f.name, f.type, raw)
-        if "llm_api_key" not in values and env.get("OPENAI_API_KEY"):
+        # The conventional variable is honoured for OpenAI-compatible servers only, so it is never
+        # sent to an Ollama host or anything else by accident.
+        if values.get("llm") == "openai" and "llm_api_key" not in values and env.get("OPENAI_API_KEY"):
             values["llm_api_key"] = env["OPENAI_API_KEY"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = cls(**values)

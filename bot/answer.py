@@ -1,0 +1,146 @@
+"""Answering: question -> retrieval -> (refusal gate) -> model -> verified citations.
+
+The model gets a plain prompt (the small bundled model answers well from it and says "I don't
+know" when the excerpts do not answer); citations are attached afterwards by ``bot.cite``. When
+no model is available, or nothing the model said can be verified, the answer is the best
+supporting sentences quoted verbatim — never an unsupported claim.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.cite import CitationChecker, is_refusal
+from bot.types import Answer, BotError, Passage
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.embedding import Embedder
+    from bot.llm import LLM, Message
+    from bot.retrieve import Retriever
+
+MAX_QUESTION_CHARS = 2000
+REFUSAL_TEXT = "The corpus does not say."
+SYSTEM_PROMPT = (
+    "Answer the question from the news article excerpts. Be brief. "
+    "Say who said or reported something when the excerpts do. "
+    "If the excerpts do not answer it, say: I don't know."
+)
+
+
+@dataclass
+class Event:
+    """One step of a streamed answer: "status" and "token" carry text, "answer" the final Answer."""
+
+    kind: str
+    text: str = ""
+    answer: Answer | None = None
+
+
+def check_question(question: str) -> str:
+    question = question.strip() if isinstance(question, str) else ""
+    if not question:
+        raise BotError("the question is empty: type a question about the news")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BotError(f"the question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,})")
+    return question
+
+
+class Answerer:
+    def __init__(
+        self, config: "Config", retriever: "Retriever", llm: "LLM | None", embedder: "Embedder"
+    ) -> None:
+        self.config = config
+        self.retriever = retriever
+        self.llm = llm
+        self.checker = CitationChecker(embedder)
+
+    def ask(self, question: str, history: list["Message"] | None = None, as_of: date | None = None) -> Answer:
+        final = None
+        for event in self.stream(question, history, as_of):
+            if event.kind == "answer":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def stream(
+        self, question: str, history: list["Message"] | None = None, as_of: date | None = None
+    ) -> Iterator[Event]:
+        t0 = time.perf_counter()
+        question = check_question(question)
+        standalone = question
+        if history:
+            from bot.followup import rewrite_question
+
+            standalone = rewrite_question(question, history, self.llm)
+            if standalone != question:
+                yield Event("status", f"Searching for: {standalone}")
+        found = self.retriever.search(standalone, as_of=as_of)
+        answer = Answer(question, "", refused=False, passages=found.passages)
+        answer.timings_ms.update(found.timings_ms)
+        answer.date_range = {"applied": found.applied_dates()} if found.date_ranges else None
+        answer.rewritten_question = standalone if standalone != question else None
+        if found.support < self.config.refusal_threshold or not found.passages:
+            yield Event("answer", answer=self._refuse(answer, t0))
+            return
+        if self.llm is None:
+            yield Event("answer", answer=self._extractive(answer, standalone, t0))
+            return
+        yield from self._generate(answer, standalone, found.passages, as_of, t0)
+
+    def _generate(
+        self, answer: Answer, question: str, passages: list[Passage], as_of: date | None, t0: float
+    ) -> Iterator[Event]:
+        assert self.llm is not None
+        messages = build_messages(question, passages, as_of)
+        t_gen = time.perf_counter()
+        raw = ""
+        for piece in self.llm.stream(messages, self.config.llm_max_tokens):
+            if not raw:
+                answer.timings_ms["first_token"] = (time.perf_counter() - t0) * 1e3
+            raw += piece
+            yield Event("token", piece)
+        answer.timings_ms["generate"] = (time.perf_counter() - t_gen) * 1e3
+        if is_refusal(raw) and not _has_content_beyond_refusal(raw):
+            yield Event("answer", answer=self._refuse(answer, t0))
+            return
+        cited = self.checker.attach(raw, passages)
+        if cited.dropped:
+            answer.notes.append(f"dropped {len(cited.dropped)} unsupported sentence(s): {cited.dropped}")
+        if not cited.citations:
+            yield Event("answer", answer=self._extractive(answer, question, t0))
+            return
+        answer.text, answer.citations, answer.mode = cited.text, cited.citations, "generated"
+        answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
+        yield Event("answer", answer=answer)
+
+    def _extractive(self, answer: Answer, question: str, t0: float) -> Answer:
+        cited = self.checker.extract(question, answer.passages[:3])
+        answer.text, answer.citations, answer.mode = cited.text, cited.citations, "extractive"
+        answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
+        return answer
+
+    def _refuse(self, answer: Answer, t0: float) -> Answer:
+        answer.text, answer.refused, answer.mode, answer.citations = REFUSAL_TEXT, True, "refused", []
+        answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
+        return answer
+
+
+def build_messages(question: str, passages: list[Passage], as_of: date | None) -> list["Message"]:
+    blocks = []
+    for i, p in enumerate(passages, 1):
+        dated = f", {p.published}" if p.published else ""
+        source = f" ({p.source}{dated})" if p.source or dated else ""
+        blocks.append(f"Excerpt {i}: {p.title}{source}\n{p.text}")
+    today = f"Today is {(as_of or date.today()).isoformat()}.\n\n"
+    user = f"{today}News article excerpts:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+def _has_content_beyond_refusal(raw: str) -> bool:
+    """'I don't know the exact date, but X was released in...' still carries an answer to check."""
+    return len(raw.split()) > 25

@@ -1,0 +1,163 @@
+"""Citations attached after generation and verified against the retrieved passages.
+
+The small answer model cannot be trusted to place ``[n]`` markers (it copies sources or prints only
+markers), and a larger one's markers still need checking. So every answer sentence is matched to
+the passage sentences that support it: its names and numbers must occur in the passage and most of
+its content words (or, for a paraphrase, a high sentence-level similarity) must match. A sentence
+nothing supports is dropped; a citation can only point at a passage that was retrieved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.text import content_words, key_terms, split_sentences
+from bot.types import Citation, Passage
+
+if TYPE_CHECKING:
+    from bot.embedding import Embedder
+
+LEXICAL_MIN = 0.6  # share of an answer sentence's content words found around the quote
+SEMANTIC_MIN = 0.72  # cosine of answer sentence and quote, for paraphrases
+_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_REFUSAL = re.compile(
+    r"\b(i don'?t know|i do not know|(is|are) not (mentioned|provided|stated|specified|given)|"
+    r"(does|do) not (say|mention|provide|specify|state)|no information|cannot (be )?(determined|answer)|"
+    r"not enough information)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Support:
+    passage: int  # index into the passages list
+    start: int  # the supporting sentence inside passage.text
+    end: int
+    score: float
+
+
+@dataclass
+class Cited:
+    text: str  # the answer with [n] markers
+    citations: list[Citation]
+    dropped: list[str]  # sentences nothing supported
+
+
+def is_refusal(text: str) -> bool:
+    return bool(_REFUSAL.search(text)) or not text.strip()
+
+
+class CitationChecker:
+    def __init__(self, embedder: "Embedder") -> None:
+        self.embedder = embedder
+
+    def attach(self, answer: str, passages: list[Passage]) -> Cited:
+        """Keep the supported sentences of ``answer``, each ending in its verified [n]."""
+        clean = _MARKER.sub("", answer)
+        sentences = [clean[s:e] for s, e in split_sentences(clean)]
+        sentences = [s for s in sentences if s.strip() and not is_refusal(s)]
+        if not sentences or not passages:
+            return Cited("", [], sentences)
+        units = _passage_sentences(passages)
+        vectors = self.embedder.embed(sentences + [passages[i].text[s:e] for i, s, e in units])
+        sent_vecs, unit_vecs = vectors[: len(sentences)], vectors[len(sentences) :]
+        numbering: dict[int, Citation] = {}
+        kept, dropped = [], []
+        for sentence, vec in zip(sentences, sent_vecs, strict=True):
+            supports = self._supports(sentence, vec, passages, units, unit_vecs)
+            if not supports:
+                dropped.append(sentence)
+                continue
+            marks = [self._number(numbering, passages, s) for s in supports]
+            kept.append(_with_markers(sentence, sorted(set(marks))))
+        return Cited(" ".join(kept), sorted(numbering.values(), key=lambda c: c.n), dropped)
+
+    def _supports(
+        self,
+        sentence: str,
+        vec: np.ndarray,
+        passages: list[Passage],
+        units: list[tuple[int, int, int]],
+        unit_vecs: np.ndarray,
+    ) -> list[Support]:
+        names = key_terms(sentence)
+        words = set(content_words(sentence))
+        sims = unit_vecs @ vec
+        best: dict[int, Support] = {}
+        for u, (pi, s, e) in enumerate(units):
+            text = passages[pi].text
+            window = set(content_words(_window(text, units, u, pi)))
+            lexical = len(words & window) / len(words) if words else 0.0
+            if lexical < LEXICAL_MIN and sims[u] < SEMANTIC_MIN:
+                continue
+            score = lexical + float(sims[u])
+            if pi not in best or score > best[pi].score:
+                best[pi] = Support(pi, s, e, score)
+        ranked = sorted(best.values(), key=lambda x: x.score, reverse=True)
+        return _covering(ranked, names, passages)
+
+    @staticmethod
+    def _number(numbering: dict[int, Citation], passages: list[Passage], s: Support) -> int:
+        if s.passage not in numbering:
+            numbering[s.passage] = Citation(len(numbering) + 1, passages[s.passage], s.start, s.end)
+        return numbering[s.passage].n
+
+    def extract(self, question: str, passages: list[Passage], max_sentences: int = 2) -> Cited:
+        """The passage sentences that best answer the question, quoted verbatim with citations."""
+        units = _passage_sentences(passages)
+        if not units:
+            return Cited("", [], [])
+        vectors = self.embedder.embed([question] + [passages[i].text[s:e] for i, s, e in units])
+        sims = vectors[1:] @ vectors[0]
+        q_words = set(content_words(question))
+        scored = []
+        for u, (pi, s, e) in enumerate(units):
+            overlap = len(q_words & set(content_words(passages[pi].text[s:e]))) / max(len(q_words), 1)
+            scored.append((float(sims[u]) + overlap + passages[pi].score, u))
+        scored.sort(reverse=True)
+        numbering: dict[int, Citation] = {}
+        parts = []
+        for _, u in scored[:max_sentences]:
+            pi, s, e = units[u]
+            n = self._number(numbering, passages, Support(pi, s, e, 0.0))
+            parts.append(f"“{passages[pi].text[s:e]}” [{n}]")
+        return Cited(" ".join(parts), sorted(numbering.values(), key=lambda c: c.n), [])
+
+
+def _passage_sentences(passages: list[Passage]) -> list[tuple[int, int, int]]:
+    return [(i, s, e) for i, p in enumerate(passages) for s, e in split_sentences(p.text)]
+
+
+def _window(text: str, units: list[tuple[int, int, int]], u: int, pi: int) -> str:
+    """The sentence with its neighbours: a claim often joins a name and a fact a sentence apart."""
+    lo = units[u - 1][1] if u > 0 and units[u - 1][0] == pi else units[u][1]
+    hi = units[u + 1][2] if u + 1 < len(units) and units[u + 1][0] == pi else units[u][2]
+    return text[lo:hi]
+
+
+def _covering(ranked: list[Support], names: set[str], passages: list[Passage]) -> list[Support]:
+    """The fewest supporting passages (at most two) that together contain every name and number."""
+    def terms(i: int) -> set[str]:
+        text = passages[i].text
+        return key_terms(text) | set(content_words(text))
+
+    for s in ranked:
+        if names <= terms(s.passage):
+            return [s]
+    for i, a in enumerate(ranked):
+        for b in ranked[i + 1 :]:
+            if names <= terms(a.passage) | terms(b.passage):
+                return [a, b]
+    return []
+
+
+def _with_markers(sentence: str, numbers: list[int]) -> str:
+    marker = "".join(f"[{n}]" for n in numbers)
+    stripped = sentence.rstrip()
+    if stripped and stripped[-1] in ".!?":
+        return f"{stripped[:-1]} {marker}{stripped[-1]}"
+    return f"{stripped} {marker}"

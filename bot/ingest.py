@@ -1,0 +1,267 @@
+"""Ingest: files -> articles -> chunks -> vectors (Chroma) + records and BM25 (catalog).
+
+Idempotent by a content hash per article: unchanged articles cost a hash, changed ones replace all
+their chunks. Crash-safe in order: a document is marked pending before its vectors are written and
+unmarked in the same transaction that records it, so a rerun after a kill first deletes the
+vectors of pending documents (no duplicates, no orphans).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.chunking import chunk_article
+from bot.types import Article, BotError, Chunk, DocumentError
+
+if TYPE_CHECKING:
+    from bot.catalog import Catalog
+    from bot.config import Config
+    from bot.embedding import Embedder
+    from bot.store import VectorStore
+
+
+@dataclass
+class IngestResult:
+    origin: str
+    status: str  # "added", "updated", "unchanged", "failed", "removed"
+    doc_id: str = ""
+    title: str = ""
+    chunks: int = 0
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Pending:
+    article: Article
+    content_hash: str
+    chunks: list[Chunk]
+    original: str
+    status: str
+    vectors: Any = None
+
+
+@dataclass
+class IngestStats:
+    embedded_chunks: int = 0
+    results: list[IngestResult] = field(default_factory=list)
+
+
+def content_hash(article: Article) -> str:
+    """Hash of everything that ends up in the index, so a metadata edit re-indexes too."""
+    fields = [article.text, article.title, article.source, article.url, article.published]
+    fields += [article.place, article.language, article.authors]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+def embed_text(title: str, chunk_text: str) -> str:
+    """What the embedder sees: the title gives a chunk the article's topic it may not repeat."""
+    return f"{title}\n{chunk_text}" if title else chunk_text
+
+
+class Indexer:
+    def __init__(
+        self, config: "Config", catalog: "Catalog", vectors: "VectorStore", embedder: "Embedder"
+    ) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embedder = embedder
+        self.embedded_chunks = 0  # counted so tests and benchmarks can see re-ingest embeds nothing
+        self._check_store_identity()
+        self._clear_pending()
+
+    # --- public -----------------------------------------------------------------------------------
+    def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> list[IngestResult]:
+        """Ingest files and folders; a bad file is reported and the rest still go in."""
+        from bot.documents import iter_folder, iter_jsonl, load_path
+
+        def articles() -> Iterator[tuple[Article | DocumentError, Path | None]]:
+            for path in paths:
+                if path.is_dir():
+                    for file, got in iter_folder(path):
+                        if isinstance(got, DocumentError):
+                            yield got, None
+                        else:
+                            yield from ((a, file) for a in got)
+                elif path.suffix.lower() == ".jsonl" and path.is_file():
+                    yield from ((a, path) for a in iter_jsonl(path))
+                else:
+                    try:
+                        yield from ((a, path) for a in load_path(path))
+                    except DocumentError as exc:
+                        yield exc, None
+
+        return self.ingest_articles(articles(), progress=progress)
+
+    def ingest_articles(
+        self, items: Iterable[tuple[Article | DocumentError, Path | None]], progress: bool = False
+    ) -> list[IngestResult]:
+        results: list[IngestResult] = []
+        known = self.catalog.hashes()
+        batch: list[_Pending] = []
+        bar = _progress_bar(progress)
+        for item, path in items:
+            if isinstance(item, DocumentError):
+                results.append(IngestResult(item.origin, "failed", reason=item.reason))
+                continue
+            pending = self._prepare(item, path, known)
+            if isinstance(pending, IngestResult):
+                results.append(pending)
+                continue
+            batch.append(pending)
+            if sum(len(p.chunks) for p in batch) >= self.config.embed_batch * 8:
+                results += self._flush(batch, bar)
+                batch = []
+        results += self._flush(batch, bar)
+        if bar is not None:
+            bar.close()
+        return results
+
+    def remove(self, doc_id: str) -> bool:
+        if self.catalog.doc(doc_id) is None:
+            return False
+        self._mark_pending([doc_id])
+        self.vectors.delete_doc(doc_id)
+        self.catalog.remove(doc_id)
+        self._unmark_pending([doc_id])
+        return True
+
+    # --- steps ------------------------------------------------------------------------------------
+    def _prepare(self, article: Article, path: Path | None, known: dict[str, str]) -> _Pending | IngestResult:
+        digest = content_hash(article)
+        old = known.get(article.doc_id)
+        if old == digest:
+            return IngestResult(article.origin, "unchanged", article.doc_id, article.title)
+        chunks = chunk_article(article, self.config.chunk_size, self.config.chunk_overlap)
+        if not chunks:
+            return IngestResult(article.origin, "failed", article.doc_id, reason="no text to index")
+        original = self._keep_original(article, path)
+        known[article.doc_id] = digest  # a later duplicate in the same run is "unchanged"
+        return _Pending(article, digest, chunks, original, "updated" if old else "added")
+
+    def _flush(self, batch: list[_Pending], bar: Any) -> list[IngestResult]:
+        if not batch:
+            return []
+        texts = [embed_text(p.article.title, c.text) for p in batch for c in p.chunks]
+        vectors = self.embedder.embed(texts)
+        self.embedded_chunks += len(texts)
+        if bar is not None:
+            bar.update(len(texts))
+        self._mark_pending([p.article.doc_id for p in batch])
+        offset = 0
+        for p in batch:
+            p.vectors = vectors[offset : offset + len(p.chunks)]
+            offset += len(p.chunks)
+            self.vectors.delete_doc(p.article.doc_id)
+        ids = [c.chunk_id for p in batch for c in p.chunks]
+        metas = [_chunk_meta(p.article, c) for p in batch for c in p.chunks]
+        self.vectors.add(ids, vectors, [c.text for p in batch for c in p.chunks], metas)
+        for p in batch:
+            self.catalog.put(p.article, p.content_hash, p.chunks, p.original)
+        self._unmark_pending([p.article.doc_id for p in batch])
+        return [
+            IngestResult(p.article.origin, p.status, p.article.doc_id, p.article.title, len(p.chunks))
+            for p in batch
+        ]
+
+    def _keep_original(self, article: Article, path: Path | None) -> str:
+        """Copy the source into originals/<sha256>/<name>, so the store can always be rebuilt."""
+        if path is None:
+            return ""
+        if path.suffix.lower() == ".jsonl":
+            data = (json.dumps(_record(article), ensure_ascii=False) + "\n").encode()
+            name = f"{path.stem}.jsonl"
+        else:
+            data = path.read_bytes()
+            name = path.name
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.config.originals_dir / digest[:2] / digest / name
+        if not target.exists():
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_suffix(target.suffix + ".tmp")
+                tmp.write_bytes(data)
+                tmp.replace(target)
+            except OSError as exc:
+                raise BotError(f"cannot write the original of {article.origin}: {exc}") from exc
+        return str(target.relative_to(self.config.home))
+
+    # --- crash safety and store identity ------------------------------------------------------------
+    def _mark_pending(self, doc_ids: list[str]) -> None:
+        current = set(json.loads(self.catalog.get_meta("pending") or "[]"))
+        self.catalog.set_meta("pending", json.dumps(sorted(current | set(doc_ids))))
+
+    def _unmark_pending(self, doc_ids: list[str]) -> None:
+        current = set(json.loads(self.catalog.get_meta("pending") or "[]"))
+        self.catalog.set_meta("pending", json.dumps(sorted(current - set(doc_ids))))
+
+    def _clear_pending(self) -> None:
+        """After a crash: drop the vectors of documents whose catalog record was never committed."""
+        pending = json.loads(self.catalog.get_meta("pending") or "[]")
+        hashes = self.catalog.hashes()
+        for doc_id in pending:
+            if doc_id not in hashes:
+                self.vectors.delete_doc(doc_id)
+        if pending:
+            self.catalog.set_meta("pending", "[]")
+
+    def _check_store_identity(self) -> None:
+        from bot.catalog import StoreError
+
+        identity = store_identity(self.config, self.embedder)
+        found = self.catalog.get_meta("identity")
+        if found is None:
+            self.catalog.set_meta("identity", identity)
+        elif found != identity:
+            raise StoreError(
+                f"the store at {self.config.home} was built with {found}; this configuration uses "
+                f"{identity}. Run `bot reindex` to rebuild it, or point BOT_HOME at another store."
+            )
+
+
+def store_identity(config: "Config", embedder: "Embedder") -> str:
+    return f"embedder={embedder.name} chunks={config.chunk_size}/{config.chunk_overlap}"
+
+
+def _chunk_meta(article: Article, chunk: Chunk) -> dict[str, Any]:
+    from bot.catalog import day_number
+
+    return {
+        "doc_id": article.doc_id,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "published": article.published or "",
+        "published_day": day_number(article.published) or 0,
+        "start": chunk.start,
+        "end": chunk.end,
+        "chunk_index": chunk.index,
+    }
+
+
+def _record(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.doc_id,
+        "title": article.title,
+        "text": article.text,
+        "published": article.published,
+        "url": article.url,
+        "source": article.source,
+        "authors": article.authors,
+    }
+
+
+def _progress_bar(enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit="chunk", desc="embedding", mininterval=1.0)

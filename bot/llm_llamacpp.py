@@ -1,0 +1,64 @@
+"""A local GGUF model run in-process by llama-cpp-python (the default: bundled Qwen2.5-Coder 0.5B)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.llm import LLM, LLMUnavailable, Message
+from bot.models import resolve_model_path
+
+if TYPE_CHECKING:
+    from bot.config import Config
+
+
+class LlamaCppLLM(LLM):
+    def __init__(self, model_path: Path, threads: int, context_tokens: int = 4096) -> None:
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:
+            raise LLMUnavailable(
+                "llama-cpp-python is not installed: pip install 'newsbot[local]'"
+            ) from exc
+        self.name = model_path.stem
+        # llama.cpp prints its load log to stderr from C; keep the CLI output clean.
+        with contextlib.redirect_stderr(io.StringIO()):
+            try:
+                self._llm: Any = Llama(
+                    model_path=str(model_path),
+                    n_ctx=context_tokens,
+                    n_threads=threads,
+                    n_batch=512,
+                    verbose=False,
+                )
+            except ValueError as exc:
+                raise LLMUnavailable(f"cannot load the model {model_path}: {exc}") from exc
+        # One llama.cpp context serves one generation at a time.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: "Config") -> "LlamaCppLLM":
+        path = resolve_model_path(config.llm_model, config.cache_dir)
+        return cls(path, config.threads, config.llm_context_tokens)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False))
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        with self._lock:
+            chunks = self._llm.create_chat_completion(
+                messages=list(messages),
+                max_tokens=max_tokens,
+                temperature=0.0,
+                top_k=1,
+                seed=0,
+                stream=True,
+            )
+            for chunk in chunks:
+                piece = chunk["choices"][0].get("delta", {}).get("content")
+                if piece:
+                    yield piece

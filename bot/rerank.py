@@ -1,0 +1,123 @@
+"""Reranking: order the fused candidate pool by how well each passage answers the question.
+
+No cross-encoder ships its weights on PyPI, so the default is a transparent feature score built from
+what we have: dense similarity, BM25, idf-weighted coverage of the question's words, its names and
+numbers, and whether the passage mentions the period the question asks about. A cross-encoder (or
+any other scorer) is a new ``Reranker`` class registered in ``BACKENDS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.text import content_words, key_terms
+from bot.types import BotError, Passage
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.dates import DateRange
+
+
+@dataclass
+class RerankInput:
+    question: str
+    keywords_question: str  # the question with time expressions removed
+    mention_ranges: list["DateRange"] = field(default_factory=list)
+
+
+class Reranker(ABC):
+    @abstractmethod
+    def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
+        """Return the passages best first, with ``score`` set (higher is better)."""
+
+
+@dataclass(frozen=True)
+class Weights:
+    dense: float = 0.45
+    bm25: float = 0.15
+    coverage: float = 0.30
+    names: float = 0.10
+    date: float = 0.15
+
+
+class HeuristicReranker(Reranker):
+    def __init__(self, weights: Weights | None = None) -> None:
+        self.weights = weights or Weights()
+
+    @classmethod
+    def from_config(cls, config: "Config") -> "HeuristicReranker":
+        return cls()
+
+    def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
+        if not passages:
+            return []
+        idf = _pool_idf(passages)
+        q_words = set(content_words(query.keywords_question))
+        q_names = key_terms(query.keywords_question)
+        top_bm25 = max((p.scores.get("bm25", 0.0) for p in passages), default=0.0) or 1.0
+        w = self.weights
+        for p in passages:
+            body = f"{p.title}\n{p.text}"
+            p.scores["coverage"] = coverage(q_words, set(content_words(body)), idf)
+            p.scores["names"] = _share(q_names, key_terms(body) | set(content_words(body)))
+            p.scores["date"] = _date_match(p, query.mention_ranges)
+            p.score = (
+                w.dense * p.scores.get("dense", 0.0)
+                + w.bm25 * p.scores.get("bm25", 0.0) / top_bm25
+                + w.coverage * p.scores["coverage"]
+                + w.names * p.scores["names"]
+                + w.date * p.scores["date"]
+            )
+        return sorted(passages, key=lambda p: p.score, reverse=True)
+
+
+def coverage(question_words: set[str], passage_words: set[str], idf: dict[str, float]) -> float:
+    """Share of the question's idf mass the passage contains: rare words count most."""
+    if not question_words:
+        return 0.0
+    total = sum(idf.get(w, 1.0) for w in question_words)
+    hit = sum(idf.get(w, 1.0) for w in question_words if w in passage_words)
+    return hit / total if total else 0.0
+
+
+def _pool_idf(passages: list[Passage]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for p in passages:
+        df.update(set(content_words(f"{p.title}\n{p.text}")))
+    n = len(passages)
+    return {w: math.log(1.0 + n / (1.0 + c)) + 0.1 for w, c in df.items()}
+
+
+def _share(wanted: set[str], present: set[str]) -> float:
+    return sum(1 for t in wanted if t in present) / len(wanted) if wanted else 0.0
+
+
+def _date_match(p: Passage, ranges: list["DateRange"]) -> float:
+    """1.0 when the passage mentions a date inside the asked period (not just its publication)."""
+    if not ranges:
+        return 0.0
+    from bot.dates import find_date_mentions, overlaps
+
+    published = date.fromisoformat(p.published) if p.published else None
+    for _, _, lo, hi in find_date_mentions(p.text, published):
+        if any(overlaps(lo, hi, r.start, r.end) for r in ranges):
+            return 1.0
+    return 0.0
+
+
+BACKENDS: dict[str, str] = {"heuristic": "bot.rerank:HeuristicReranker"}
+
+
+def make_reranker(config: "Config") -> Reranker:
+    target = BACKENDS.get(config.reranker)
+    if target is None:
+        raise BotError(f"unknown BOT_RERANKER={config.reranker!r}; choose one of: {', '.join(BACKENDS)}")
+    module_name, class_name = target.split(":")
+    reranker: Reranker = getattr(importlib.import_module(module_name), class_name).from_config(config)
+    return reranker

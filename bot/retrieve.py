@@ -1,0 +1,149 @@
+"""Retrieval: dense (Chroma) + BM25 (FTS5) candidates, fused, reranked, date-aware, de-duplicated.
+
+The pool is larger than the final top-k so the reranker can promote what either search ranked
+low; the date logic distinguishes questions about *when things happened* (boost passages that
+mention the period) from questions about *when they were reported* (filter by publication day).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bot.rerank import RerankInput
+from bot.text import content_words
+from bot.types import Passage
+
+if TYPE_CHECKING:
+    from bot.catalog import Catalog
+    from bot.config import Config
+    from bot.dates import DateRange
+    from bot.embedding import Embedder
+    from bot.rerank import Reranker
+    from bot.store import VectorStore
+
+RRF_K = 60
+
+
+@dataclass
+class Retrieval:
+    question: str
+    passages: list[Passage]
+    support: float  # how well the best passage covers the question; gates refusals
+    date_ranges: list["DateRange"] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def applied_dates(self) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self.date_ranges]
+
+
+class Retriever:
+    def __init__(
+        self,
+        config: "Config",
+        catalog: "Catalog",
+        vectors: "VectorStore",
+        embedder: "Embedder",
+        reranker: "Reranker",
+    ) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embedder = embedder
+        self.reranker = reranker
+
+    def search(self, question: str, k: int | None = None, as_of: date | None = None) -> Retrieval:
+        from bot.dates import parse_question_dates, strip_date_expressions
+
+        k = k or self.config.top_k
+        t0 = time.perf_counter()
+        ranges = parse_question_dates(question, as_of or date.today())
+        published = next((r for r in ranges if r.kind == "published"), None)
+        day_range = published.day_numbers() if published else None
+        keywords = strip_date_expressions(question) or question
+        qvec = self.embedder.embed([question])[0]
+        t1 = time.perf_counter()
+        pool = self._candidates(qvec, keywords, day_range)
+        if not pool and day_range:  # nothing published then: say so via the date note, search all
+            pool = self._candidates(qvec, keywords, None)
+            ranges = [r for r in ranges if r.kind != "published"]
+        t2 = time.perf_counter()
+        mentions = [r for r in ranges if r.kind == "mention"]
+        ranked = self.reranker.rerank(RerankInput(question, keywords, mentions), pool)
+        chosen = diversify(ranked, k)
+        t3 = time.perf_counter()
+        timings = {"embed_query": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "rerank": (t3 - t2) * 1e3}
+        return Retrieval(question, chosen, support_of(chosen), ranges, timings)
+
+    def _candidates(self, qvec: np.ndarray, keywords: str, day_range: tuple[int, int] | None) -> list[Passage]:
+        n = self.config.candidates
+        dense = self.vectors.query(qvec, n, day_range)
+        sparse = self.catalog.keyword_search(keywords, n, day_range)
+        fused: dict[str, dict[str, float]] = {}
+        for rank, (cid, sim) in enumerate(dense):
+            fused.setdefault(cid, {})["dense"] = float(sim)
+            fused[cid]["rrf"] = 1.0 / (RRF_K + rank)
+        for rank, (cid, score) in enumerate(sparse):
+            entry = fused.setdefault(cid, {})
+            entry["bm25"] = score
+            entry["rrf"] = entry.get("rrf", 0.0) + 1.0 / (RRF_K + rank)
+        missing = [cid for cid, s in fused.items() if "dense" not in s]
+        for cid, vec in self.vectors.vectors(missing).items():
+            fused[cid]["dense"] = float(np.dot(qvec, vec))
+        return self._passages(fused)
+
+    def _passages(self, scored: dict[str, dict[str, float]]) -> list[Passage]:
+        spans = self.catalog.chunk_spans(list(scored))
+        docs = {d.doc_id: d for d in self.catalog.docs_by_ids({s[0] for s in spans.values()})}
+        texts: dict[str, str] = {}
+        out = []
+        for cid, (doc_id, start, end) in spans.items():
+            doc = docs.get(doc_id)
+            if doc is None:
+                continue
+            if doc_id not in texts:
+                texts[doc_id] = self.catalog.text(doc_id) or ""
+            p = Passage(
+                cid, doc_id, texts[doc_id][start:end], start, end,
+                doc.title, doc.source, doc.url, doc.published,
+            )  # fmt: skip
+            p.scores = dict(scored[cid])
+            out.append(p)
+        return out
+
+
+def diversify(ranked: list[Passage], k: int, per_doc: int = 2) -> list[Passage]:
+    """Top-k without near-duplicates, and no article taking every slot while others qualify."""
+    chosen: list[Passage] = []
+    deferred: list[Passage] = []
+    seen: list[set[str]] = []
+    per: dict[str, int] = {}
+    for p in ranked:
+        words = set(content_words(p.text))
+        if any(_jaccard(words, s) > 0.8 for s in seen):
+            continue
+        if per.get(p.doc_id, 0) >= per_doc:
+            deferred.append(p)
+            continue
+        chosen.append(p)
+        seen.append(words)
+        per[p.doc_id] = per.get(p.doc_id, 0) + 1
+        if len(chosen) == k:
+            return chosen
+    chosen += deferred[: k - len(chosen)]
+    return sorted(chosen, key=lambda p: p.score, reverse=True)
+
+
+def support_of(passages: list[Passage]) -> float:
+    """Support of the best passage: dense similarity and coverage of the question's words."""
+    if not passages:
+        return 0.0
+    return max(0.5 * p.scores.get("dense", 0.0) + 0.5 * p.scores.get("coverage", 0.0) for p in passages)
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0

@@ -1,0 +1,144 @@
+"""The vector store: chunk vectors in Chroma, through llama-index's ChromaVectorStore.
+
+Embedded (``PersistentClient`` under ``BOT_HOME``) by default; a Chroma server (``BOT_CHROMA_URL``)
+is the same class with another client. Chroma never embeds anything itself here: its default
+embedding function downloads a model, so the collection is created without one and every vector
+comes from our embedder.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from bot.catalog import StoreError
+
+if TYPE_CHECKING:
+    from bot.config import Config
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class VectorStore(ABC):
+    @abstractmethod
+    def add(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict[str, Any]]) -> None:
+        """Insert chunk vectors; ``metas`` must hold ``doc_id``."""
+
+    @abstractmethod
+    def delete_doc(self, doc_id: str) -> None: ...
+
+    @abstractmethod
+    def query(
+        self, vector: np.ndarray, k: int, day_range: tuple[int, int] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) best first."""
+
+    @abstractmethod
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by chunk id: exact similarities for candidates found by keywords only."""
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def doc_ids(self) -> set[str]:
+        """Every doc_id that has a vector: lets ingest find orphans left by a crash."""
+
+
+class ChromaStore(VectorStore):
+    def __init__(self, client: Any, collection: str) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        try:
+            self._collection = client.get_or_create_collection(
+                collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        except Exception as exc:  # chromadb raises many types for a bad store
+            raise StoreError(f"cannot open the Chroma collection {collection!r}: {exc}") from exc
+        self._li = ChromaVectorStore(chroma_collection=self._collection)
+
+    @classmethod
+    def from_config(cls, config: "Config") -> "ChromaStore":
+        return cls(_client(config), config.collection)
+
+    def add(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict[str, Any]]) -> None:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        nodes = []
+        for chunk_id, vec, text, meta in zip(ids, vectors, texts, metas, strict=True):
+            node = TextNode(id_=chunk_id, text=text, embedding=vec.tolist(), metadata=meta)
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=meta["doc_id"])
+            nodes.append(node)
+        self._li.add(nodes)
+
+    def delete_doc(self, doc_id: str) -> None:
+        self._li.delete(ref_doc_id=doc_id)
+
+    def query(
+        self, vector: np.ndarray, k: int, day_range: tuple[int, int] | None = None
+    ) -> list[tuple[str, float]]:
+        from llama_index.core.vector_stores.types import (
+            FilterOperator,
+            MetadataFilter,
+            MetadataFilters,
+            VectorStoreQuery,
+        )
+
+        filters = None
+        if day_range:
+            filters = MetadataFilters(
+                filters=[
+                    MetadataFilter(key="published_day", value=day_range[0], operator=FilterOperator.GTE),
+                    MetadataFilter(key="published_day", value=day_range[1], operator=FilterOperator.LTE),
+                ]
+            )
+        n = self.count()
+        if n == 0:
+            return []
+        result = self._li.query(
+            VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=min(k, n), filters=filters)
+        )
+        # ChromaVectorStore reports exp(-distance); with cosine distance that is exp(cos - 1).
+        sims = [1.0 + math.log(max(s, 1e-12)) for s in result.similarities or []]
+        return list(zip(result.ids or [], sims, strict=False))
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        got = self._collection.get(ids=ids, include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def doc_ids(self) -> set[str]:
+        got = self._collection.get(include=["metadatas"])
+        return {str(m.get("doc_id")) for m in got["metadatas"] or []}
+
+
+def _client(config: "Config") -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if config.chroma_url:
+        url = urlparse(config.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot reach the Chroma server at {config.chroma_url}: {exc}") from exc
+    try:
+        config.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(config.chroma_dir), settings=settings)
+    except Exception as exc:
+        raise StoreError(f"cannot open the Chroma store at {config.chroma_dir}: {exc}") from exc

@@ -1,0 +1,109 @@
+"""Small text tools shared by retrieval, reranking and citation checks: sentences and key terms.
+
+A regex splitter rather than NLTK's punkt: it must return exact character spans (citations open
+``text[start:end]``) and run in microseconds per passage on every question.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sen rep gov gen col lt sgt st jr sr inc ltd co corp vs etc no nos
+    jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m""".split()
+)
+_SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+|$)|\n+""")
+
+STOPWORDS = frozenset(
+    """a about after again against all also am an and any are as at be because been before being
+    between both but by can could did do does doing during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just last
+    many may me more most much my new no nor not now of off on once only or other our ours out
+    over own said same say says she should so some such than that the their theirs them themselves
+    then there these they this those through to too under until up very was we were what when
+    where which while who whom whose why will with would you your yours""".split()
+)
+
+_WORD = re.compile(r"[^\W_](?:[\w'’\-.]*[^\W_])?")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of sentences in ``text`` (whitespace trimmed), robust to abbreviations and quotes."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        if match.group().startswith(".") and _is_abbreviation(text, match.start()):
+            continue
+        if not text[start:end].strip():
+            start = end
+            continue
+        spans.append(_trim(text, start, end))
+        start = end
+    if text[start:].strip():
+        spans.append(_trim(text, start, len(text)))
+    return spans
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    word = re.search(r"([\w.]+)$", text[max(0, dot - 12) : dot])
+    if not word:
+        return False
+    token = word.group(1).lower()
+    if token in _ABBREVIATIONS or len(token) == 1:
+        return True
+    after = text[dot + 1 : dot + 3]
+    return bool(re.match(r"\s[a-z0-9]", after))  # "... approx. five" continues the sentence
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and typographic quotes folded: for matching names and answers."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').lower()
+
+
+def words(text: str) -> list[str]:
+    return [w.strip(".'’-") for w in _WORD.findall(normalise(text))]
+
+
+def content_words(text: str) -> list[str]:
+    """Words minus stopwords, with a light plural/possessive strip, for overlap measures."""
+    out = []
+    for word in words(text):
+        if word in STOPWORDS or len(word) < 2:
+            continue
+        out.append(stem(word))
+    return out
+
+
+def stem(word: str) -> str:
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def key_terms(text: str) -> set[str]:
+    """Names and numbers: the words an answer sentence must share with its source to be supported."""
+    terms = set()
+    for match in re.finditer(r"\b\d[\d,.]*\b|\b[A-Z][\w'’\-]+", text):
+        token = match.group()
+        if match.start() == 0 or text[match.start() - 2 : match.start()].strip() in {".", "!", "?", ""}:
+            # A capital after a sentence start is not evidence of a name.
+            if not token[0].isdigit() and normalise(token) in STOPWORDS:
+                continue
+        terms.add(stem(normalise(token).rstrip(".,")))
+    return {t for t in terms if t and t not in STOPWORDS}
