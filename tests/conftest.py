@@ -1,0 +1,111 @@
+"""Shared fixtures: real models and a real Chroma in temp dirs; small deterministic fakes for logic.
+
+Model-loading fixtures are session-scoped so the suite loads each model once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from bot.config import Config  # noqa: E402
+from bot.llm import LLM, Message  # noqa: E402
+from bot.service import Bot  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SEED = ROOT / "seeds" / "000_fc55d0fe8842ee86.txt"
+BENCHMARK = ROOT.parent / "shared" / "benchmarks" / "realtimeqa-2023q4"
+NOVEMBER_NAMES = ["Yelena Trufanova", "Irina Tatti", "Ron Krivoy", "Yaffa Adar"]
+
+
+class FakeLLM(LLM):
+    """Replies with a fixed text (or a function of the prompt), streamed word by word; records calls."""
+
+    name = "fake"
+
+    def __init__(self, reply: str | None = None, reply_fn=None) -> None:  # type: ignore[no-untyped-def]
+        self.reply = reply or "I don't know."
+        self.reply_fn = reply_fn
+        self.calls: list[list[Message]] = []
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        self.calls.append(messages)
+        text = self.reply_fn(messages) if self.reply_fn else self.reply
+        for i, word in enumerate(text.split(" ")):
+            yield word if i == 0 else " " + word
+
+
+def make_config(home: Path, **overrides: object) -> Config:
+    """A config that ignores the developer's BOT_* environment: tests see only what they set."""
+    return Config.from_env(env={}, home=home, cache_dir=_model_cache(), **overrides)
+
+
+def _model_cache() -> Path:
+    # The joined GGUF (~0.5 GB) is shared between test runs, like a user's cache.
+    return Path(os.environ.get("BOT_CACHE_DIR") or Path.home() / ".cache" / "newsbot")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path / "store")
+
+
+@pytest.fixture(scope="session")
+def corpus_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the bundled corpus ingested once for the whole session (read-only use)."""
+    home = tmp_path_factory.mktemp("corpus-store")
+    bot = Bot(make_config(home), llm=None)
+    results = bot.ingest([CORPUS])
+    assert results and all(r.status == "added" for r in results), results
+    bot.catalog.close()
+    return home
+
+
+@pytest.fixture(scope="session")
+def corpus_bot_extractive(corpus_home: Path) -> Bot:
+    """The bundled corpus with real embeddings and no answer model (extractive answers)."""
+    return Bot(make_config(corpus_home), llm=None)
+
+
+@pytest.fixture(scope="session")
+def real_llm() -> LLM:
+    """The bundled 0.5B answer model, loaded once per session."""
+    from bot.llm import make_llm
+
+    llm = make_llm(make_config(Path("/nonexistent")))
+    assert llm is not None
+    return llm
+
+
+@pytest.fixture(scope="session")
+def corpus_bot(corpus_home: Path, real_llm: LLM) -> Bot:
+    """The bundled corpus with the real embedder and the real answer model."""
+    return Bot(make_config(corpus_home), llm=real_llm)
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """Fail any connection attempt to a non-loopback address; returns the attempts seen."""
+    attempts: list[tuple[object, ...]] = []
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1")):
+            return real_connect(self, address)  # type: ignore[arg-type]
+        if self.family == socket.AF_UNIX:
+            return real_connect(self, address)  # type: ignore[arg-type]
+        attempts.append((host,))
+        raise OSError(f"network access blocked in tests: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    return attempts
