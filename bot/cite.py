@@ -72,7 +72,7 @@ class CitationChecker:
             if not supports:
                 dropped.append(sentence)
                 continue
-            marks = [self._number(numbering, passages, s) for s in supports]
+            marks = [self._number(numbering, passages, sup) for sup in supports]
             kept.append(_with_markers(sentence, sorted(set(marks))))
         return Cited(" ".join(kept), sorted(numbering.values(), key=lambda c: c.n), dropped)
 
@@ -84,21 +84,22 @@ class CitationChecker:
         units: list[tuple[int, int, int]],
         unit_vecs: np.ndarray,
     ) -> list[Support]:
-        names = key_terms(sentence)
+        """Passage sentences that back the claim; its names must occur in them, not just nearby.
+
+        Names are checked per sentence (at most two sentences together) because a passage can hold
+        a claim's words and a wrong subject a sentence apart ("Zakharova noted" after a list of the
+        people released would otherwise let "Zakharova was released" through).
+        """
         words = set(content_words(sentence))
         sims = unit_vecs @ vec
-        best: dict[int, Support] = {}
+        candidates = []
         for u, (pi, s, e) in enumerate(units):
-            text = passages[pi].text
-            window = set(content_words(_window(text, units, u, pi)))
-            lexical = len(words & window) / len(words) if words else 0.0
-            if lexical < LEXICAL_MIN and sims[u] < SEMANTIC_MIN:
-                continue
-            score = lexical + float(sims[u])
-            if pi not in best or score > best[pi].score:
-                best[pi] = Support(pi, s, e, score)
-        ranked = sorted(best.values(), key=lambda x: x.score, reverse=True)
-        return _covering(ranked, names, passages)
+            unit_words = set(content_words(passages[pi].text[s:e]))
+            lexical = len(words & unit_words) / len(words) if words else 0.0
+            if lexical >= LEXICAL_MIN or sims[u] >= SEMANTIC_MIN:
+                candidates.append(Support(pi, s, e, lexical + float(sims[u])))
+        candidates.sort(key=lambda x: x.score, reverse=True)
+        return _covering(candidates, key_terms(sentence), passages)
 
     @staticmethod
     def _number(numbering: dict[int, Citation], passages: list[Passage], s: Support) -> int:
@@ -132,25 +133,19 @@ def _passage_sentences(passages: list[Passage]) -> list[tuple[int, int, int]]:
     return [(i, s, e) for i, p in enumerate(passages) for s, e in split_sentences(p.text)]
 
 
-def _window(text: str, units: list[tuple[int, int, int]], u: int, pi: int) -> str:
-    """The sentence with its neighbours: a claim often joins a name and a fact a sentence apart."""
-    lo = units[u - 1][1] if u > 0 and units[u - 1][0] == pi else units[u][1]
-    hi = units[u + 1][2] if u + 1 < len(units) and units[u + 1][0] == pi else units[u][2]
-    return text[lo:hi]
-
-
 def _covering(ranked: list[Support], names: set[str], passages: list[Passage]) -> list[Support]:
-    """The fewest supporting passages (at most two) that together contain every name and number."""
-    def terms(i: int) -> set[str]:
-        text = passages[i].text
+    """The best one (or two) supporting sentences that together contain every name and number."""
+
+    def terms(sup: Support) -> set[str]:
+        text = passages[sup.passage].text[sup.start : sup.end]
         return key_terms(text) | set(content_words(text))
 
-    for s in ranked:
-        if names <= terms(s.passage):
-            return [s]
-    for i, a in enumerate(ranked):
-        for b in ranked[i + 1 :]:
-            if names <= terms(a.passage) | terms(b.passage):
+    for sup in ranked:
+        if names <= terms(sup):
+            return [sup]
+    for i, a in enumerate(ranked[:10]):
+        for b in ranked[i + 1 : 10]:
+            if names <= terms(a) | terms(b):
                 return [a, b]
     return []
 

@@ -1,0 +1,140 @@
+"""End to end on the bundled corpus: real embedder, real Chroma in a temp dir, real answer model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.service import Bot
+from bot.types import BotError
+from tests.conftest import CORPUS, NOVEMBER_NAMES, FakeLLM, make_config
+
+QUESTION = "Who was released in November 2023?"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_search_finds_the_november_passage(corpus_bot_extractive: Bot) -> None:
+    found = corpus_bot_extractive.search(QUESTION, k=3)
+    assert "November 2023" in found.passages[0].text
+    assert any(r.kind == "mention" for r in found.date_ranges)
+    text = corpus_bot_extractive.catalog.text(found.passages[0].doc_id) or ""
+    p = found.passages[0]
+    assert text[p.start : p.end] == p.text  # offsets open the exact passage
+
+
+def test_extractive_answer_quotes_the_supporting_sentence(corpus_bot_extractive: Bot) -> None:
+    answer = corpus_bot_extractive.ask(QUESTION)
+    assert answer.mode == "extractive" and not answer.refused
+    for name in NOVEMBER_NAMES:
+        assert name in answer.text
+    quote = answer.citations[0].to_dict()["quote"]
+    assert "November 2023" in quote and quote in answer.text
+
+
+@pytest.mark.slow
+def test_generated_answer_names_all_four_with_a_correct_citation(corpus_bot: Bot) -> None:
+    answer = corpus_bot.ask(QUESTION)
+    assert not answer.refused, answer.to_dict()
+    for name in NOVEMBER_NAMES:
+        assert name in answer.text, answer.text
+    assert "[1]" in answer.text
+    cited = answer.to_dict()["citations"][0]
+    assert "November 2023" in cited["text"]
+    assert cited["quote"] and cited["quote"] in cited["text"]
+
+
+@pytest.mark.slow
+def test_off_corpus_question_is_refused(corpus_bot: Bot) -> None:
+    answer = corpus_bot.ask("Who won the 2023 Rugby World Cup?")
+    assert answer.refused and answer.citations == []
+
+
+def test_reingest_embeds_nothing_and_update_replaces_chunks(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    _write(folder / "a.md", "# Alpha\n\nThe Zorblat festival opened in Tallinn on 3 March 2024.")
+    bot = Bot(make_config(tmp_path / "store"), llm=None)
+    assert [r.status for r in bot.ingest([folder])] == ["added"]
+    embedded = bot.indexer.embedded_chunks
+    assert [r.status for r in bot.ingest([folder])] == ["unchanged"]
+    assert bot.indexer.embedded_chunks == embedded  # nothing re-embedded
+    _write(folder / "a.md", "# Alpha\n\nThe Zorblat festival moved to Tartu in April 2024.")
+    assert [r.status for r in bot.ingest([folder])] == ["updated"]
+    n_docs, n_chunks = bot.catalog.count()
+    assert (n_docs, n_chunks, bot.vectors.count()) == (1, 1, 1)
+    top = bot.search("Where did the Zorblat festival move?").passages[0]
+    assert "Tartu" in top.text
+
+
+def test_remove_makes_a_document_unretrievable(tmp_path: Path) -> None:
+    bot = Bot(make_config(tmp_path / "store"), llm=None)
+    bot.ingest([CORPUS])
+    _write(tmp_path / "z.md", "# Zorblat\n\nThe Zorblat festival opened in Tallinn on 3 March 2024.")
+    bot.ingest([tmp_path / "z.md"])
+    assert any(p.doc_id == "z" for p in bot.search("Zorblat festival Tallinn").passages)
+    assert bot.remove("z")
+    assert all(p.doc_id != "z" for p in bot.search("Zorblat festival Tallinn").passages)
+    assert bot.vectors.count() == bot.catalog.count()[1]
+    assert not bot.remove("z")
+
+
+def test_store_refuses_another_chunking(tmp_path: Path) -> None:
+    Bot(make_config(tmp_path / "s"), llm=None).ingest([CORPUS])
+    other = Bot(make_config(tmp_path / "s", chunk_size=120, chunk_overlap=20), llm=None)
+    with pytest.raises(BotError, match="reindex"):
+        other.ingest([CORPUS])
+
+
+def test_no_network_during_ingest_and_ask(tmp_path: Path, no_network: list[object]) -> None:
+    bot = Bot(make_config(tmp_path / "store"), llm=FakeLLM("Yaffa Adar was released in November 2023."))
+    bot.ingest([CORPUS])
+    answer = bot.ask(QUESTION)
+    assert "Yaffa Adar" in answer.text and answer.citations
+    assert no_network == []
+
+
+def test_unsupported_sentence_is_dropped_and_markers_verified(corpus_home: Path) -> None:
+    reply = "Yaffa Adar was released in November 2023 [4]. The Eiffel Tower is in Paris [1]."
+    bot = Bot(make_config(corpus_home), llm=FakeLLM(reply))
+    answer = bot.ask(QUESTION)
+    assert "Eiffel" not in answer.text
+    assert "Yaffa Adar" in answer.text
+    numbers = {c.n for c in answer.citations}
+    assert numbers == {1} and "[4]" not in answer.text
+    retrieved = {p.chunk_id for p in answer.passages}
+    assert all(c.passage.chunk_id in retrieved for c in answer.citations)
+
+
+def test_wrong_subject_is_not_cited(corpus_home: Path) -> None:
+    """The small model once said 'Zakharova was released': names must occur in the quoted sentence."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("Zakharova was released in November 2023."))
+    answer = bot.ask(QUESTION)
+    assert "Zakharova was released" not in answer.text
+    assert answer.mode == "extractive"
+
+
+def test_model_refusal_gives_refused_answer(corpus_home: Path) -> None:
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("I don't know."))
+    answer = bot.ask("When did Abu Marzouk arrive in Moscow?")
+    assert answer.refused and answer.text == "The corpus does not say." and not answer.citations
+
+
+def test_json_shape(corpus_bot_extractive: Bot) -> None:
+    data = json.loads(json.dumps(corpus_bot_extractive.ask(QUESTION).to_dict()))
+    assert {"question", "answer", "refused", "citations", "timings_ms"} <= set(data)
+    fields = {"n", "doc_id", "title", "source", "published", "url", "text", "start", "end"}
+    assert data["citations"] and fields <= set(data["citations"][0])
+    assert data["citations"][0]["published"] == "2025-02-10"
+    assert data["citations"][0]["source"] == "TASS"
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "x" * 100_000])
+def test_bad_questions_are_refused_with_a_message(corpus_bot_extractive: Bot, question: str) -> None:
+    with pytest.raises(BotError):
+        corpus_bot_extractive.ask(question)
