@@ -95,8 +95,8 @@ def safe_name(name: str) -> str:
     base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
     base = re.sub(r"[^\w.\- ]+", "_", base).strip(" .")
     stem, dot, suffix = base.rpartition(".")
-    if len(base) > 120:
-        base = (stem[: 110 - len(suffix)] + dot + suffix) if dot else base[:120]
+    if len(base) > 110:
+        base = (stem[: 109 - len(suffix)] + dot + suffix) if dot and len(suffix) < 10 else base[:110]
     return base or "upload.txt"
 
 
@@ -203,10 +203,11 @@ def results_html(rows: Sequence[tuple[str, IngestResult | None, str]]) -> str:
     body = "".join(
         f'<tr class="{"nb-failed" if r is None or r.status == "failed" else ""}"><td>{esc(name)}</td>'
         f"<td>{esc(r.status if r else 'failed')}</td><td>{esc(r.title if r else '')}</td>"
+        f"<td><code>{esc(r.doc_id if r else '')}</code></td>"
         f"<td>{r.chunks if r else 0}</td><td>{esc(r.reason if r else reason)}</td></tr>"
         for name, r, reason in rows
     )
-    head = "<tr><th>File</th><th>Result</th><th>Title</th><th>Chunks</th><th>Reason</th></tr>"
+    head = "<tr><th>File</th><th>Result</th><th>Title</th><th>ID</th><th>Chunks</th><th>Reason</th></tr>"
     return f'<table class="nb-table nb-results">{head}{body}</table>'
 
 
