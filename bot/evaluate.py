@@ -1,0 +1,1173 @@
+"""``bot eval``: measure answers, citations, refusals and latency, on the gold set or RealTimeQA.
+
+Why it exists: whether a change to retrieval, prompts or models made the bot better must be a
+number, not an impression. The metrics are deterministic string and span checks written here
+independently of the pipeline's own code (``bot.text``/``bot.cite``), so a bug there cannot hide
+itself by grading its own output. LLM-judge metrics run only when a stronger judge model is named
+in ``BOT_EVAL_JUDGE_MODEL``.
+
+Each run writes ``results.json`` (summary and one row per question) and ``report.md`` (tables,
+charts, the misses) into ``evals/results/<date>_<git sha>_<label>/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.types import BotError
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.service import Bot
+    from bot.types import Answer, Citation, Passage
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD_PATH = ROOT / "evals" / "gold.jsonl"
+THRESHOLDS_PATH = ROOT / "evals" / "thresholds.json"
+DEFAULT_RTQA = ROOT.parent / "shared" / "benchmarks" / "realtimeqa-2023q4"
+KS = (1, 3, 5, 10)
+SUPPORT_MIN = 0.6  # share of a cited sentence's content words its passage must hold (see supports)
+EXIT_GATE = 3  # `bot eval` exit code when the gold set scores below evals/thresholds.json
+
+# --- normalising and matching --------------------------------------------------------------------
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "\u00a0": " "})
+_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_NUMERIC = re.compile(r"[\d\s.,%$€£+\-–/:]+")
+
+
+def normalise(text: str) -> str:
+    """Case, accents, typographic quotes and spacing folded, so "Adar’s" matches "adar's"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", text.translate(_QUOTES).casefold()).strip()
+
+
+def strip_markers(text: str) -> str:
+    return _MARKERS.sub("", text)
+
+
+def must_include_ok(answer: str, groups: Sequence[Sequence[str]]) -> bool:
+    """Every group has an alternative inside the answer (markers removed, both sides normalised)."""
+    text = normalise(strip_markers(answer))
+    return all(any(normalise(alt) in text for alt in group) for group in groups)
+
+
+def is_short_answer(gold: str) -> bool:
+    """Answers that substring matching hits by accident: ≤ 4 characters, or a number ("4", "97%")."""
+    gold = gold.strip()
+    return len(gold) <= 4 or (any(c.isdigit() for c in gold) and bool(_NUMERIC.fullmatch(gold)))
+
+
+def contains_answer(text: str, gold: str) -> bool:
+    """Gold answer in ``text``, case-insensitive; short answers as whole words ("4" not in "14" or
+    "4,000", "Ford" not in "Bedford"), longer ones as substrings (the benchmark's convention)."""
+    hay, needle = normalise(text), normalise(gold)
+    if not needle:
+        return False
+    if not is_short_answer(gold):
+        return needle in hay
+    left = r"(?<!\w)" + (r"(?<!\d[.,])" if needle[0].isdigit() else "")
+    right = r"(?!\w)" + (r"(?![.,]\d)" if needle[-1].isdigit() else "")
+    return re.search(left + re.escape(needle) + right, hay) is not None
+
+
+def partial_answer(text: str, gold: str) -> bool:
+    """Diagnostic only: most of the gold's words are there ("Kevin McCarthy" for "House Speaker
+    Kevin McCarthy"). Counted beside accuracy, never inside it."""
+    gold_words = [w for w in re.findall(r"\w+", normalise(gold)) if w not in _STOP]
+    hay = set(re.findall(r"\w+", normalise(text)))
+    return bool(gold_words) and sum(w in hay for w in gold_words) * 2 > len(gold_words)
+
+
+# --- retrieval hits --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GoldSpan:
+    """A gold quote located in its article: ``start``/``end`` index the text chunk offsets index."""
+
+    doc_id: str
+    quote: str
+    start: int  # -1 when the quote could not be found in the stored text
+    end: int
+
+
+def locate(doc_id: str, quote: str, body: str) -> GoldSpan:
+    start = body.find(quote)
+    return GoldSpan(doc_id, quote, start, start + len(quote) if start >= 0 else -1)
+
+
+def passage_hits(p: Passage, span: GoldSpan) -> bool:
+    """Same article, and the passage contains the quote or overlaps its span (a quote cut in two)."""
+    if p.doc_id != span.doc_id:
+        return False
+    if span.quote and span.quote in p.text:
+        return True
+    return span.start >= 0 and p.start < span.end and span.start < p.end
+
+
+def first_hit_rank(passages: Sequence[Passage], spans: Sequence[GoldSpan]) -> int | None:
+    """1-based rank of the first passage hitting any gold span; None when none does."""
+    for rank, p in enumerate(passages, 1):
+        if any(passage_hits(p, s) for s in spans):
+            return rank
+    return None
+
+
+def all_hit(passages: Sequence[Passage], spans: Sequence[GoldSpan], k: int) -> bool:
+    """Every gold span hit in the top k: what an answer needing two passages requires."""
+    return all(any(passage_hits(p, s) for p in passages[:k]) for s in spans)
+
+
+def hit_at_k(ranks: Sequence[int | None], k: int) -> float:
+    return _mean([1.0 if r is not None and r <= k else 0.0 for r in ranks])
+
+
+def mrr(ranks: Sequence[int | None]) -> float:
+    return _mean([1.0 / r if r else 0.0 for r in ranks])
+
+
+# --- citations -------------------------------------------------------------------------------------
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "into",
+        "about",
+        "after",
+        "before",
+        "over",
+        "under",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "not",
+        "no",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "them",
+        "his",
+        "her",
+        "their",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "who",
+        "whom",
+        "whose",
+        "which",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "there",
+        "here",
+        "than",
+        "then",
+        "also",
+        "said",
+        "says",
+        "say",
+        "told",
+        "according",
+        "would",
+        "could",
+        "should",
+        "will",
+        "can",
+        "may",
+    ]
+)
+_TOKEN = re.compile(r"\w+(?:[.,'’\-]\w+)*%?")
+
+
+def _norm_token(token: str) -> str:
+    t = normalise(token).removesuffix("'s")
+    return t[:-1] if len(t) > 3 and t.endswith("s") and not t.endswith("ss") else t
+
+
+def key_entities(sentence: str) -> set[str]:
+    """Names and numbers: capitalised words that are not function words, and digits."""
+    out = set()
+    for tok in _TOKEN.findall(sentence):
+        norm = _norm_token(tok)
+        if tok[0].isdigit() or (tok[0].isupper() and norm not in _STOP):
+            out.add(norm)
+    return out
+
+
+def content_words(text: str) -> set[str]:
+    return {n for n in (_norm_token(t) for t in _TOKEN.findall(text)) if len(n) > 2 and n not in _STOP}
+
+
+def cited_units(answer_text: str) -> list[tuple[str, list[int]]]:
+    """(claim, citation numbers) for each marker group: the claim is the text since the last group.
+
+    Sentence splitting is not used because an extractive answer quotes whole passage sentences
+    (with their own full stops) before one marker.
+    """
+    units = []
+    last = 0
+    for m in _MARKERS.finditer(answer_text):
+        claim = answer_text[last : m.start()].strip(' .!?;:\n"“”')
+        numbers = [int(n) for n in re.findall(r"\d+", m.group())]
+        if claim:
+            units.append((claim, numbers))
+        last = m.end()
+    return units
+
+
+def supports(claim: str, passage: Passage, spans: Sequence[GoldSpan]) -> bool:
+    """Our definition of "the cited passage supports the sentence citing it":
+
+    (1) every name and number of the claim occurs in the passage, and
+    (2) the passage overlaps a gold quote of the item, or holds ≥ SUPPORT_MIN of the claim's
+        content words.
+    It checks grounding, not truth: "Zakharova was released" cited to the sentence naming both
+    Zakharova and the released passes (1) and (2); answer correctness catches such errors.
+    """
+    words = content_words(passage.text) | content_words(passage.title)
+    tokens = {_norm_token(t) for t in _TOKEN.findall(f"{passage.title} {passage.text}")}
+    if not key_entities(claim) <= tokens:
+        return False
+    if any(passage_hits(passage, s) for s in spans):
+        return True
+    claim_words = content_words(claim)
+    return bool(claim_words) and len(claim_words & words) / len(claim_words) >= SUPPORT_MIN
+
+
+def citation_precision_counts(
+    answer_text: str, citations: Sequence[Citation], spans: Sequence[GoldSpan]
+) -> tuple[int, int]:
+    """(supported, total) (claim, citation) pairs; a marker with no citation counts unsupported."""
+    by_n = {c.n: c for c in citations}
+    supported = total = 0
+    for claim, numbers in cited_units(answer_text):
+        for n in numbers:
+            total += 1
+            c = by_n.get(n)
+            supported += int(c is not None and supports(claim, c.passage, spans))
+    return supported, total
+
+
+def citation_recall_counts(citations: Sequence[Citation], spans: Sequence[GoldSpan]) -> tuple[int, int, int]:
+    """(gold quotes whose passage is cited, ... whose exact sentence is the quoted one, all quotes)."""
+    by_passage = by_sentence = 0
+    for s in spans:
+        by_passage += any(passage_hits(c.passage, s) for c in citations)
+        by_sentence += any(_quote_overlaps(c, s) for c in citations)
+    return by_passage, by_sentence, len(spans)
+
+
+def _quote_overlaps(c: Citation, s: GoldSpan) -> bool:
+    lo, hi = c.passage.start + c.quote_start, c.passage.start + c.quote_end
+    return c.passage.doc_id == s.doc_id and s.start >= 0 and lo < s.end and s.start < hi
+
+
+# --- small statistics --------------------------------------------------------------------------------
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Linear-interpolated percentile (q in 0..100); None for no values."""
+    if not values:
+        return None
+    v = sorted(values)
+    pos = (len(v) - 1) * q / 100
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else float("nan")
+
+
+def spread(items: Sequence[Any], limit: int | None) -> list[Any]:
+    """``limit`` items evenly spaced over the list: a short run still covers every week and type."""
+    if not limit or limit >= len(items):
+        return list(items)
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
+
+
+# --- the gold set ----------------------------------------------------------------------------------
+@dataclass
+class GoldRow:
+    id: str
+    type: str
+    question: str
+    answerable: bool
+    answer: str
+    refused: bool
+    mode: str
+    correct: bool
+    rank: int | None  # first gold hit among the answer's passages
+    all_hit_5: bool
+    cit_supported: int
+    cit_total: int
+    gold_cited: int
+    gold_cited_sentence: int
+    gold_total: int
+    total_ms: float
+    first_token_ms: float | None
+    rewritten: str | None = None
+    judge: dict[str, float] = field(default_factory=dict)
+
+
+def load_gold(path: Path = GOLD_PATH) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def gold_item_spans(bot: Bot, item: dict[str, Any]) -> list[GoldSpan]:
+    return [
+        locate(g["doc_id"], g["quote"], bot.catalog.text(g["doc_id"]) or "") for g in item["gold_passages"]
+    ]
+
+
+def score_gold_item(item: dict[str, Any], answer: Answer, spans: list[GoldSpan], total_ms: float) -> GoldRow:
+    """Everything measured about one answer, from the answer and the item alone (no model calls)."""
+    answerable = bool(item["answerable"])
+    supported, total = citation_precision_counts(answer.text, answer.citations, spans)
+    cited, cited_sentence, n_gold = citation_recall_counts(answer.citations, spans)
+    return GoldRow(
+        id=item["id"],
+        type=item["type"],
+        question=item["question"],
+        answerable=answerable,
+        answer=answer.text,
+        refused=answer.refused,
+        mode=answer.mode,
+        correct=answerable and not answer.refused and must_include_ok(answer.text, item["must_include"]),
+        rank=first_hit_rank(answer.passages, spans) if answerable else None,
+        all_hit_5=answerable and all_hit(answer.passages, spans, 5),
+        cit_supported=supported,
+        cit_total=total,
+        gold_cited=cited,
+        gold_cited_sentence=cited_sentence,
+        gold_total=n_gold,
+        total_ms=total_ms,
+        first_token_ms=answer.timings_ms.get("first_token"),
+        rewritten=answer.rewritten_question,
+    )
+
+
+def run_gold(
+    bot: Bot,
+    items: Sequence[dict[str, Any]],
+    as_of: date | None = None,
+    log: Callable[[str], None] | None = None,
+) -> list[GoldRow]:
+    """Ask every item (follow-ups with their history, its own as_of when it has one) and score it."""
+    bot.warm_up()  # model loading is not latency a user pays per question
+    rows = []
+    for item in items:
+        when = date.fromisoformat(item["as_of"]) if item.get("as_of") else as_of
+        spans = gold_item_spans(bot, item)
+        t0 = time.perf_counter()
+        answer = bot.ask(item["question"], history=item.get("history") or None, as_of=when)
+        row = score_gold_item(item, answer, spans, (time.perf_counter() - t0) * 1e3)
+        rows.append(row)
+        if log:
+            verdict = "refused" if row.refused else ("ok" if row.correct else "wrong")
+            if not row.answerable:
+                verdict = "ok (refused)" if row.refused else "WRONG (answered)"
+            log(f"{row.id} {row.type:13} {verdict:16} {row.total_ms / 1e3:5.1f}s  {answer.text[:90]!r}")
+    return rows
+
+
+def summarise_gold(rows: Sequence[GoldRow]) -> dict[str, Any]:
+    ans = [r for r in rows if r.answerable]
+    unans = [r for r in rows if not r.answerable]
+    ranks = [r.rank for r in ans]
+    firsts = [r.first_token_ms for r in rows if r.first_token_ms is not None]
+    totals = [r.total_ms for r in rows]
+    by_type: dict[str, dict[str, Any]] = {}
+    for t in sorted({r.type for r in rows}):
+        rs = [r for r in rows if r.type == t]
+        a = [r for r in rs if r.answerable]
+        u = [r for r in rs if not r.answerable]
+        by_type[t] = {
+            "n": len(rs),
+            "accuracy": _mean([float(r.correct) for r in a]) if a else None,
+            "hit@1": hit_at_k([r.rank for r in a], 1) if a else None,
+            "refusal_accuracy": _mean([float(r.refused) for r in u]) if u else None,
+        }
+    multi = [r for r in ans if r.gold_total > 1]
+    return {
+        "n": len(rows),
+        "answerable": len(ans),
+        "unanswerable": len(unans),
+        "hit@1": hit_at_k(ranks, 1),
+        "hit@3": hit_at_k(ranks, 3),
+        "hit@5": hit_at_k(ranks, 5),
+        "mrr": mrr(ranks),
+        "all_gold_hit@5": _mean([float(r.all_hit_5) for r in multi]),
+        "answer_accuracy": _mean([float(r.correct) for r in ans]),
+        "citation_precision": _ratio(sum(r.cit_supported for r in rows), sum(r.cit_total for r in rows)),
+        "citation_pairs": sum(r.cit_total for r in rows),
+        "citation_recall": _ratio(sum(r.gold_cited for r in ans), sum(r.gold_total for r in ans)),
+        "citation_recall_sentence": _ratio(
+            sum(r.gold_cited_sentence for r in ans), sum(r.gold_total for r in ans)
+        ),
+        "refusal_accuracy": _mean([float(r.refused) for r in unans]),
+        "false_refusal_rate": _mean([float(r.refused) for r in ans]),
+        "false_refusals": sum(r.refused for r in ans),
+        "answered_unanswerable": sum(not r.refused for r in unans),
+        "modes": {m: sum(r.mode == m for r in rows) for m in sorted({r.mode for r in rows})},
+        "latency_ms": {
+            "total_p50": percentile(totals, 50),
+            "total_p95": percentile(totals, 95),
+            "first_token_p50": percentile(firsts, 50),
+            "first_token_p95": percentile(firsts, 95),
+            "first_token_n": len(firsts),
+        },
+        "by_type": by_type,
+        **_judge_summary(rows),
+    }
+
+
+def _judge_summary(rows: Sequence[GoldRow]) -> dict[str, Any]:
+    judged = [r.judge for r in rows if r.judge]
+    if not judged:
+        return {}
+    return {
+        "judge": {
+            key: _mean([j[key] for j in judged if key in j]) for key in sorted({k for j in judged for k in j})
+        }
+    }
+
+
+GATED_MIN = (
+    "hit@1",
+    "hit@3",
+    "mrr",
+    "answer_accuracy",
+    "citation_precision",
+    "citation_recall",
+    "refusal_accuracy",
+)
+GATED_MAX = ("false_refusal_rate",)
+
+
+def check_thresholds(summary: dict[str, Any], thresholds: dict[str, Any]) -> list[str]:
+    """Failures as readable lines: a minimum not reached, or a maximum exceeded (NaN fails)."""
+    failures = []
+    for key, floor in thresholds.get("min", {}).items():
+        got = summary.get(key)
+        if got is None or not got >= floor:
+            failures.append(f"{key} = {_fmt(got)} < {floor}")
+    for key, ceiling in thresholds.get("max", {}).items():
+        got = summary.get(key)
+        if got is None or not got <= ceiling:
+            failures.append(f"{key} = {_fmt(got)} > {ceiling}")
+    return failures
+
+
+# --- optional LLM judge --------------------------------------------------------------------------
+def judge_gold(bot: Bot, rows: list[GoldRow], items: Sequence[dict[str, Any]], judge_model: str) -> None:
+    """llama-index Faithfulness (answer vs its cited passages) and Correctness (vs the gold answer).
+
+    A 0.5B model grading itself says little, so this runs only with a named, different judge model.
+    """
+    from llama_index.core.evaluation import CorrectnessEvaluator, FaithfulnessEvaluator
+
+    from bot.baselines import make_llama_index_llm
+    from bot.llm import make_llm
+
+    if judge_model == bot.config.llm_model:
+        raise BotError("BOT_EVAL_JUDGE_MODEL must name a stronger model than the one being evaluated")
+    llm = make_llm(bot.config.with_(llm_model=judge_model))
+    if llm is None:
+        raise BotError("BOT_EVAL_JUDGE_MODEL needs an answer-model back end (BOT_LLM is none)")
+    judge = make_llama_index_llm(llm, 256)
+    faithful, correct = FaithfulnessEvaluator(llm=judge), CorrectnessEvaluator(llm=judge)
+    by_id = {i["id"]: i for i in items}
+    for row in rows:
+        item = by_id[row.id]
+        if not row.answerable or row.refused:
+            continue
+        question, answer = item["question"], strip_markers(row.answer)
+        contexts = [g["quote"] for g in item["gold_passages"]]
+        f = faithful.evaluate(query=question, response=answer, contexts=contexts)
+        c = correct.evaluate(query=question, response=answer, reference=item["answer"])
+        row.judge = {"faithfulness": float(bool(f.passing)), "correctness": float(c.score or 0.0) / 5.0}
+
+
+# --- RealTimeQA --------------------------------------------------------------------------------------
+SYSTEMS = ("bm25", "dense", "ours", "llama-index")
+
+
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def choose_questions(questions: Sequence[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
+    """The answerable subset (gold answer inside its own search results), spread over the quarter."""
+    return spread([q for q in questions if q.get("answer_in_search_results")], limit)
+
+
+def prepare_rtqa_store(bot: Bot, articles: Path, wanted: set[str] | None, log: Callable[[str], None]) -> None:
+    """Ingest the benchmark articles (all, or only ``wanted``) into the bot's own store.
+
+    Re-runs are cheap: ingest skips unchanged articles by hash, and for ``--small`` the articles of
+    an earlier, different selection are removed rather than the store being rebuilt.
+    """
+    import tempfile
+
+    if wanted is None:
+        results = bot.ingest([articles], progress=sys.stderr.isatty())
+    else:
+        for doc_id in {d.doc_id for d in bot.docs()} - wanted:
+            bot.remove(doc_id)
+        with tempfile.TemporaryDirectory() as tmp:
+            subset = Path(tmp) / "realtimeqa-articles.jsonl"
+            with articles.open(encoding="utf-8") as src, subset.open("w", encoding="utf-8") as out:
+                out.writelines(line for line in src if json.loads(line)["id"] in wanted)
+            results = bot.ingest([subset], progress=sys.stderr.isatty())
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    n_docs, n_chunks = bot.catalog.count()
+    log(f"store {bot.config.home}: {n_docs} articles, {n_chunks} chunks ({counts})")
+
+
+def _rank_of(passages: Sequence[Passage], gold: str) -> int | None:
+    return next((i for i, p in enumerate(passages, 1) if contains_answer(p.text, gold)), None)
+
+
+def run_realtimeqa(
+    bot: Bot, questions: Sequence[dict[str, Any]], log: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """Every system on every question, same store and models; one row per question."""
+    from bot.baselines import LlamaIndexDefault, SystemRun, bm25_only, dense_only
+
+    bot.warm_up()
+    li = LlamaIndexDefault(bot) if bot.llm is not None else None
+    k = max(KS)
+    rows = []
+    for q in questions:
+        question, gold, as_of = q["question"], q["answer"], date.fromisoformat(q["date"])
+        runs: dict[str, SystemRun] = {
+            "bm25": bm25_only(bot, question, k),
+            "dense": dense_only(bot, question, k),
+        }
+        t0 = time.perf_counter()
+        found = bot.search(question, k=k, as_of=as_of)
+        t1 = time.perf_counter()
+        answer = bot.ask(question, as_of=as_of)
+        t2 = time.perf_counter()
+        timings = {"retrieve": (t1 - t0) * 1e3, "total": (t2 - t1) * 1e3}
+        if "first_token" in answer.timings_ms:
+            timings["first_token"] = answer.timings_ms["first_token"]
+        runs["ours"] = SystemRun(found.passages, answer.text, answer.refused, answer.passages, timings)
+        if li is not None:
+            runs["llama-index"] = li.run(question)
+        row: dict[str, Any] = {"id": q["id"], "date": q["date"], "question": question, "gold": gold}
+        row["short"] = is_short_answer(gold)
+        for name, run in runs.items():
+            row[name] = _score_run(run, gold)
+        rows.append(row)
+        log(
+            f"{q['id']} gold={gold!r:28.28} ours={'✓' if row['ours']['correct'] else '✗'} "
+            f"rank={row['ours']['rank']} li={'✓' if row.get('llama-index', {}).get('correct') else '✗'} "
+            f"{timings['total'] / 1e3:4.1f}s  {strip_markers(answer.text)[:70]!r}"
+        )
+    return rows
+
+
+def _score_run(run: Any, gold: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rank": _rank_of(run.passages, gold),
+        "n_passages": len(run.passages),
+        "timings_ms": {k: round(v, 1) for k, v in run.timings_ms.items()},
+    }
+    if run.answer is not None:
+        out.update(
+            answer=run.answer,
+            refused=run.refused,
+            correct=not run.refused and contains_answer(strip_markers(run.answer), gold),
+            partial=not run.refused and partial_answer(strip_markers(run.answer), gold),
+            context_hit=_rank_of(run.context, gold) is not None,
+        )
+    return out
+
+
+def summarise_realtimeqa(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per system: on all chosen questions, and without the short answers (the README's pitfall)."""
+    long_rows = [r for r in rows if not r["short"]]
+    out: dict[str, Any] = {"n": len(rows), "short_answers": len(rows) - len(long_rows), "systems": {}}
+    for name in SYSTEMS:
+        if not rows or name not in rows[0]:
+            continue
+        out["systems"][name] = {
+            "all": _system_figures([r[name] for r in rows]),
+            "without_short": _system_figures([r[name] for r in long_rows]),
+        }
+    return out
+
+
+def _system_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    if not runs:
+        return {"n": 0}
+    ranks = [r["rank"] for r in runs]
+    depth = min(r["n_passages"] for r in runs) if runs else 0
+    fig: dict[str, Any] = {"n": len(runs)}
+    for k in KS:
+        fig[f"recall@{k}"] = hit_at_k(ranks, k) if k <= max(depth, 1) else None
+    if "correct" in runs[0]:
+        fig["context_recall"] = _mean([float(r["context_hit"]) for r in runs])
+        fig["accuracy"] = _mean([float(r["correct"]) for r in runs])
+        fig["accuracy_when_in_context"] = _mean([float(r["correct"]) for r in runs if r["context_hit"]])
+        fig["partial_not_exact"] = sum(bool(r["partial"]) and not r["correct"] for r in runs)
+        fig["refusals"] = sum(bool(r["refused"]) for r in runs)
+    for key in ("retrieve", "total", "first_token"):
+        vals = [r["timings_ms"][key] for r in runs if key in r["timings_ms"]]
+        if vals:
+            fig[f"{key}_ms_p50"] = percentile(vals, 50)
+            fig[f"{key}_ms_p95"] = percentile(vals, 95)
+    return fig
+
+
+def published_figures(
+    data: Path, questions: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """The benchmark authors' systems, scored like ours: on every answerable question they cover,
+    and on the ones of this run, beside our pipeline and llama-index on those same questions."""
+    path = data / "published_baselines.jsonl"
+    if not path.exists():
+        return {}
+    preds: dict[str, dict[str, str]] = {}
+    for rec in load_jsonl(path):
+        preds.setdefault(rec["system"], {})[rec["id"]] = rec.get("prediction") or ""
+    gold = {q["id"]: q["answer"] for q in questions if q.get("answer_in_search_results")}
+    ours = {r["id"]: r for r in rows}
+    out: dict[str, Any] = {}
+    for system, by_id in sorted(preds.items()):
+        covered = [i for i in gold if i in by_id]
+        in_run = [i for i in covered if i in ours]
+        out[system] = {
+            "covered": len(covered),
+            "accuracy_covered": _mean([float(contains_answer(by_id[i], gold[i])) for i in covered]),
+            "in_run": len(in_run),
+            "accuracy_in_run": _mean([float(contains_answer(by_id[i], gold[i])) for i in in_run]),
+        }
+    in_run = [i for i in gold if i in ours and any(i in p for p in preds.values())]
+    for name in ("ours", "llama-index"):
+        if in_run and name in ours[in_run[0]]:
+            out[f"this run: {name}"] = {
+                "in_run": len(in_run),
+                "accuracy_in_run": _mean([float(ours[i][name]["correct"]) for i in in_run]),
+            }
+    return out
+
+
+# --- reports -------------------------------------------------------------------------------------------
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _ms(value: Any) -> str:
+    return "—" if value is None else f"{value / 1e3:.1f} s" if value >= 1000 else f"{value:.0f} ms"
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_fmt(c) if not isinstance(c, str) else c for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def gold_tables(s: dict[str, Any]) -> str:
+    lat = s["latency_ms"]
+    main = markdown_table(
+        ["metric", "value"],
+        [
+            ("items (answerable / to refuse)", f"{s['n']} ({s['answerable']} / {s['unanswerable']})"),
+            (
+                "retrieval hit@1 / hit@3 / hit@5",
+                f"{_fmt(s['hit@1'])} / {_fmt(s['hit@3'])} / {_fmt(s['hit@5'])}",
+            ),
+            ("retrieval MRR", s["mrr"]),
+            ("all gold passages in top 5 (multi-quote items)", s["all_gold_hit@5"]),
+            ("answer correctness", s["answer_accuracy"]),
+            ("citation precision (pairs)", f"{_fmt(s['citation_precision'])} ({s['citation_pairs']})"),
+            (
+                "citation recall: passage / exact sentence",
+                f"{_fmt(s['citation_recall'])} / {_fmt(s['citation_recall_sentence'])}",
+            ),
+            (
+                "refusal accuracy (answered instead)",
+                f"{_fmt(s['refusal_accuracy'])} ({s['answered_unanswerable']})",
+            ),
+            ("false-refusal rate (count)", f"{_fmt(s['false_refusal_rate'])} ({s['false_refusals']})"),
+            ("latency total p50 / p95", f"{_ms(lat['total_p50'])} / {_ms(lat['total_p95'])}"),
+            (
+                "first token p50 / p95 (n)",
+                f"{_ms(lat['first_token_p50'])} / {_ms(lat['first_token_p95'])} ({lat['first_token_n']})",
+            ),
+            ("answer modes", ", ".join(f"{k} {v}" for k, v in s["modes"].items())),
+            *((f"judge {k}", v) for k, v in s.get("judge", {}).items()),
+        ],
+    )
+    types = markdown_table(
+        ["type", "n", "answer accuracy", "hit@1", "refusal accuracy"],
+        [(t, v["n"], v["accuracy"], v["hit@1"], v["refusal_accuracy"]) for t, v in s["by_type"].items()],
+    )
+    return main + "\n\n" + types
+
+
+def realtimeqa_tables(s: dict[str, Any], published: dict[str, Any]) -> str:
+    parts = []
+    for subset, title in (
+        ("all", "all chosen answerable questions"),
+        ("without_short", "without short answers"),
+    ):
+        header = [
+            "system",
+            "n",
+            *(f"R@{k}" for k in KS),
+            "ctx recall",
+            "accuracy",
+            "acc | in ctx",
+            "partial",
+            "refusals",
+            "retrieve p50/p95",
+            "first token p50/p95",
+            "total p50/p95",
+        ]
+        rows = []
+        for name, figs in s["systems"].items():
+            f = figs[subset]
+            rows.append(
+                (
+                    name,
+                    f["n"],
+                    *(f.get(f"recall@{k}") for k in KS),
+                    f.get("context_recall"),
+                    f.get("accuracy"),
+                    f.get("accuracy_when_in_context"),
+                    f.get("partial_not_exact", "—"),
+                    f.get("refusals", "—"),
+                    *(
+                        f"{_ms(f.get(f'{key}_ms_p50'))} / {_ms(f.get(f'{key}_ms_p95'))}"
+                        for key in ("retrieve", "first_token", "total")
+                    ),
+                )
+            )
+        parts.append(f"**{title}**\n\n" + markdown_table(header, rows))
+    if published:
+        rows = [
+            (name, v.get("covered", "—"), v.get("accuracy_covered"), v["in_run"], v["accuracy_in_run"])
+            for name, v in published.items()
+        ]
+        parts.append(
+            "**published baselines** (answerable questions they cover; gold string in the prediction)\n\n"
+            + markdown_table(
+                ["system", "covered", "accuracy", "covered in this run", "accuracy in this run"], rows
+            )
+        )
+    return "\n\n".join(parts)
+
+
+def svg_bars(
+    title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], unit: str = ""
+) -> str:
+    """A small grouped bar chart as SVG text: no plotting library is a dependency of the bot."""
+    colours = ["#4477aa", "#ee6677", "#228833", "#ccbb44"]
+    top = max([v for vals in series.values() for v in vals if v is not None] + [1e-9])
+    group_w, bar_w, height, left = 60, 50 / max(len(series), 1), 180, 40
+    width = left + group_w * len(labels) + 20
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 90}" font-size="10" '
+        f'font-family="sans-serif"><text x="{left}" y="14" font-size="12">{_xml(title)}</text>'
+    ]
+    base = height + 20
+    for si, (name, values) in enumerate(series.items()):
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            h = height * v / top
+            x = left + i * group_w + si * bar_w
+            out.append(
+                f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" '
+                f'fill="{colours[si % 4]}"><title>{_xml(name)} {v:.3g}{unit}</title></rect>'
+            )
+        out.append(
+            f'<rect x="{left + si * 90}" y="{base + 55}" width="8" height="8" fill="{colours[si % 4]}"/>'
+            f'<text x="{left + si * 90 + 11}" y="{base + 63}">{_xml(name)}</text>'
+        )
+    for i, label in enumerate(labels):
+        x = left + i * group_w + 25
+        out.append(
+            f'<text x="{x}" y="{base + 12}" transform="rotate(30 {x} {base + 12})">{_xml(label)}</text>'
+        )
+    out.append(f'<text x="2" y="{base - height + 4}">{top:.3g}{unit}</text><text x="2" y="{base}">0</text>')
+    out.append(f'<line x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}" stroke="black"/></svg>')
+    return "\n".join(out)
+
+
+def ascii_bars(
+    labels: Sequence[str], values: Sequence[float | None], width: int = 40, unit: str = "", digits: int = 2
+) -> str:
+    top = max([v for v in values if v is not None] + [1e-9])
+    pad = max((len(lab) for lab in labels), default=0)
+    return "\n".join(
+        f"{lab:<{pad}} {'█' * round(width * (v or 0) / top):<{width}} {_fmt(v, digits)}{unit}"
+        for lab, v in zip(labels, values, strict=True)
+    )
+
+
+def histogram(values: Sequence[float], bins: int = 10) -> tuple[list[str], list[float | None]]:
+    if not values:
+        return [], []
+    lo, hi = min(values), max(values)
+    step = (hi - lo) / bins or 1.0
+    counts = [0] * bins
+    for v in values:
+        counts[min(int((v - lo) / step), bins - 1)] += 1
+    return [f"{lo + i * step:.1f}-{lo + (i + 1) * step:.1f}s" for i in range(bins)], [
+        float(c) for c in counts
+    ]
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def write_charts(out: Path, by_type: dict[str, Any], latencies: dict[str, Sequence[float]]) -> str:
+    """Two charts as SVG files plus ASCII versions for reading in a terminal; returns the Markdown."""
+    labels = list(by_type)
+    acc = [by_type[t].get("accuracy") for t in labels]
+    hit = [by_type[t].get("hit@1") for t in labels]
+    ref = [by_type[t].get("refusal_accuracy") for t in labels]
+    (out / "scores_by_type.svg").write_text(
+        svg_bars(
+            "Scores by question type", labels, {"answer accuracy": acc, "hit@1": hit, "refusal accuracy": ref}
+        )
+    )
+    md = [
+        "![scores by type](scores_by_type.svg)",
+        "",
+        "```",
+        "answer accuracy (refusal accuracy for unanswerable)",
+    ]
+    md.append(ascii_bars(labels, [a if a is not None else r for a, r in zip(acc, ref, strict=True)]))
+    md.append("```")
+    series = {name: histogram([v / 1e3 for v in vals]) for name, vals in latencies.items() if vals}
+    if series:
+        name, (bins, counts) = next(iter(series.items()))
+        (out / "latency.svg").write_text(
+            svg_bars(f"Latency distribution ({name}, questions per bin)", bins, {name: counts})
+        )
+        md += ["", "![latency distribution](latency.svg)", ""]
+        for name, (bins, counts) in series.items():
+            md += ["```", f"{name} latency (questions per bin)", ascii_bars(bins, counts, digits=0), "```"]
+    return "\n".join(md)
+
+
+# --- the command -----------------------------------------------------------------------------------
+def git_state() -> tuple[str, bool]:
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+        )
+        return sha or "nogit", dirty
+    except (OSError, subprocess.CalledProcessError):
+        return "nogit", False
+
+
+def model_label(config: Config) -> str:
+    if config.llm == "none":
+        return "no-llm"
+    return Path(config.llm_model).stem if "/" in config.llm_model else config.llm_model
+
+
+def results_dir(base: Path, label: str) -> Path:
+    sha, _ = git_state()
+    out = base / f"{date.today().isoformat()}_{sha}_{label}"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.config import Config
+
+    env_home = os.environ.get("BOT_HOME")
+    config = Config.from_env(home=getattr(args, "home", None))
+    out_base = args.out or ROOT / "evals" / "results"
+    if args.limit is not None and args.limit < 1:
+        raise BotError("--limit must be at least 1")
+    if args.benchmark == "realtimeqa":
+        return _cmd_realtimeqa(args, config, out_base)
+    if args.small or args.data:
+        raise BotError("--small and --data apply to --benchmark realtimeqa only")
+    explicit = getattr(args, "home", None) is not None or bool(env_home)
+    return _cmd_gold(args, config, out_base, use_home=explicit)
+
+
+def _cmd_gold(args: argparse.Namespace, config: Config, out_base: Path, use_home: bool) -> int:
+    import shutil
+    import tempfile
+
+    from bot.service import Bot
+
+    items = spread(load_gold(), args.limit)
+    label = f"gold_{model_label(config)}" + (f"_limit{args.limit}" if args.limit else "")
+    out = results_dir(out_base, label)
+    store = config.home if use_home else Path(tempfile.mkdtemp(prefix=".store-", dir=out))
+    try:
+        bot = Bot(config.with_(home=store))
+        bot.ingest([ROOT / "corpus"])
+        if bot.llm is None and config.llm != "none":
+            _log(f"note: answer model unavailable ({bot.llm_error}); scoring extractive answers")
+        t0 = time.perf_counter()
+        rows = run_gold(bot, items, as_of=args.as_of, log=_log)
+        judge_model = os.environ.get("BOT_EVAL_JUDGE_MODEL", "")
+        if judge_model:
+            judge_gold(bot, rows, items, judge_model)
+        summary = summarise_gold(rows)
+        summary["wall_s"] = time.perf_counter() - t0
+    finally:
+        if not use_home:
+            shutil.rmtree(store, ignore_errors=True)
+    gate: list[str] | None = None
+    thresholds = json.loads(THRESHOLDS_PATH.read_text()) if THRESHOLDS_PATH.exists() else {}
+    if thresholds and not args.limit and thresholds.get("llm_model") == model_label(config):
+        gate = check_thresholds(summary, thresholds)
+    meta = _meta(args, config, store if use_home else None)
+    _write_gold(out, meta, summary, rows, gate)
+    print(gold_tables(summary))
+    if gate is not None:
+        print("\ngate (evals/thresholds.json): " + ("PASS" if not gate else "FAIL: " + "; ".join(gate)))
+    print(f"\nresults: {out}")
+    return EXIT_GATE if gate else 0
+
+
+def _meta(args: argparse.Namespace, config: Config, store: Path | None) -> dict[str, Any]:
+    sha, dirty = git_state()
+    argv = ["bot", "eval", "--benchmark", args.benchmark]
+    for flag in ("data", "limit", "as_of", "out"):
+        if getattr(args, flag, None) is not None:
+            argv += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
+    if args.small:
+        argv.append("--small")
+    return {
+        "command": " ".join(argv),
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "git": sha,
+        "dirty": dirty,
+        "llm": config.llm,
+        "llm_model": model_label(config),
+        "embedder": config.embedder,
+        "top_k": config.top_k,
+        "reranker": config.reranker,
+        "refusal_threshold": config.refusal_threshold,
+        "store": str(store) if store else "temporary",
+        "threads": config.threads,
+    }
+
+
+def _write_gold(
+    out: Path, meta: dict[str, Any], summary: dict[str, Any], rows: Sequence[GoldRow], gate: list[str] | None
+) -> None:
+    (out / "results.json").write_text(
+        json.dumps(
+            {"meta": meta, "summary": summary, "gate": gate, "rows": [asdict(r) for r in rows]},
+            indent=1,
+            default=str,
+        )
+    )
+    misses = [r for r in rows if (r.answerable and not r.correct) or (not r.answerable and not r.refused)]
+    lines = [
+        f"# Gold-set eval — {meta['llm_model']} @ {meta['git']}{' (dirty tree)' if meta['dirty'] else ''}",
+        "",
+        f"`{meta['command']}` — {meta['started']}, store: {meta['store']}, top_k {meta['top_k']}, "
+        f"reranker {meta['reranker']}, {meta['threads']} threads",
+        "",
+        gold_tables(summary),
+        "",
+        "Definitions: a passage *hits* when it contains a gold quote or overlaps its span. A citation is "
+        "*precise* when its passage holds every name and number of the claim citing it and either "
+        f"overlaps a gold quote or holds ≥ {SUPPORT_MIN} of the claim's content words. *Citation recall*: "
+        "share of gold quotes whose passage (or exact sentence) is cited.",
+        "",
+    ]
+    if gate is not None:
+        lines += [
+            f"**Gate** (evals/thresholds.json): {'PASS' if not gate else 'FAIL — ' + '; '.join(gate)}",
+            "",
+        ]
+    lines += [
+        "## Charts",
+        "",
+        write_charts(
+            out,
+            summary["by_type"],
+            {
+                "total": [r.total_ms for r in rows],
+                "first token": [r.first_token_ms for r in rows if r.first_token_ms is not None],
+            },
+        ),
+        "",
+    ]
+    lines += ["## Misses", ""]
+    lines += [
+        f"- `{r.id}` ({r.type}, {'answerable' if r.answerable else 'must refuse'}) {r.question} → "
+        f"{'refused' if r.refused else repr(r.answer[:200])}; first gold hit at rank {r.rank}"
+        + (f"; searched for {r.rewritten!r}" if r.rewritten else "")
+        for r in misses
+    ] or ["none"]
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _cmd_realtimeqa(args: argparse.Namespace, config: Config, out_base: Path) -> int:
+    from bot.service import Bot
+
+    data: Path = args.data or DEFAULT_RTQA
+    if not (data / "questions.jsonl").exists() or not (data / "articles.jsonl").exists():
+        raise BotError(f"{data} holds no RealTimeQA data (questions.jsonl, articles.jsonl): pass --data")
+    questions = load_jsonl(data / "questions.jsonl")
+    chosen = choose_questions(questions, args.limit)
+    wanted = {a for q in chosen for a in q["search_results"]} if args.small else None
+    home = getattr(args, "home", None) or config.home.parent / (
+        "newsbot-realtimeqa" + ("-small" if args.small else "")
+    )
+    label = (
+        f"realtimeqa_{model_label(config)}"
+        + ("_small" if args.small else "")
+        + (f"_limit{args.limit}" if args.limit else "")
+    )
+    out = results_dir(out_base, label)
+    bot = Bot(config.with_(home=home))
+    t0 = time.perf_counter()
+    prepare_rtqa_store(bot, data / "articles.jsonl", wanted, _log)
+    ingest_s = time.perf_counter() - t0
+    rows = run_realtimeqa(bot, chosen, _log)
+    summary = summarise_realtimeqa(rows)
+    n_docs, n_chunks = bot.catalog.count()
+    summary.update(articles=n_docs, chunks=n_chunks, ingest_s=ingest_s, wall_s=time.perf_counter() - t0)
+    published = published_figures(data, questions, rows)
+    meta = _meta(args, config, home)
+    (out / "results.json").write_text(
+        json.dumps(
+            {"meta": meta, "summary": summary, "published": published, "rows": rows}, indent=1, default=str
+        )
+    )
+    tables = realtimeqa_tables(summary, published)
+    report = [
+        f"# RealTimeQA 2023-Q4 — {meta['llm_model']} @ {meta['git']}"
+        + (" (dirty tree)" if meta["dirty"] else ""),
+        "",
+        f"`{meta['command']}` — {meta['started']}; store {home}: {n_docs} articles, {n_chunks} chunks; "
+        f"{summary['n']} answerable questions ({summary['short_answers']} with short answers, "
+        "matched as whole words).",
+        "",
+        "R@k: gold answer string in the top-k chunks (— where the system returns fewer). ctx recall: in what "
+        "the answer model was shown. accuracy: in the generated answer. acc | in ctx: accuracy when it was "
+        "in the context. partial: most gold words present but not the exact string (not counted correct). "
+        "ours uses the question's date as as-of; the baselines see no date.",
+        "",
+        tables,
+        "",
+        _realtimeqa_charts(out, summary, rows),
+    ]
+    (out / "report.md").write_text("\n".join(report) + "\n", encoding="utf-8")
+    print(tables)
+    print(f"\nresults: {out}")
+    return 0
+
+
+def _realtimeqa_charts(out: Path, summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
+    names = list(summary["systems"])
+    figs = {n: summary["systems"][n]["all"] for n in names}
+    (out / "systems.svg").write_text(
+        svg_bars(
+            "Answer recall@5 and accuracy by system",
+            names,
+            {
+                "recall@5": [figs[n].get("recall@5") for n in names],
+                "accuracy": [figs[n].get("accuracy") for n in names],
+            },
+        )
+    )
+    md = ["## Charts", "", "![systems](systems.svg)", ""]
+    latencies = {
+        n: [r[n]["timings_ms"]["total"] for r in rows if "total" in r[n]["timings_ms"]] for n in names
+    }
+    latencies = {n: v for n, v in latencies.items() if v}
+    if latencies:
+        first = next(iter(latencies))
+        bins, counts = histogram([v / 1e3 for v in latencies[first]])
+        (out / "latency.svg").write_text(
+            svg_bars(f"Answer latency ({first}, questions per bin)", bins, {first: counts})
+        )
+        md += ["![latency](latency.svg)", ""]
+        for n, vals in latencies.items():
+            bins, counts = histogram([v / 1e3 for v in vals])
+            md += ["```", f"{n}: total latency (questions per bin)", ascii_bars(bins, counts), "```"]
+    return "\n".join(md)
