@@ -63,13 +63,14 @@ CSS = """
 .nb-refused { font-style: italic; }
 .nb-error { color: var(--error-text-color, #b91c1c); }
 .nb-cursor::after { content: "▍"; opacity: .6; }
+.nb-draft { opacity: .7; }
 a.nb-cite { text-decoration: none; font-weight: 600; font-size: .85em; vertical-align: super; }
 .nb-sources { margin-top: .8rem; padding-top: .5rem;
   border-top: 1px solid var(--border-color-primary, #ddd); }
 .nb-sources-head { font-size: .8rem; text-transform: uppercase; letter-spacing: .05em; opacity: .7; }
 .nb-source { margin: .5rem 0; }
 .nb-source summary { cursor: pointer; font-weight: 600; }
-.nb-num { display: inline-block; min-width: 1.6em; font-weight: 700; }
+.nb-num { display: inline-block; min-width: 1.6em; margin-right: .3em; font-weight: 700; }
 .nb-meta { font-weight: 400; font-size: .85rem; opacity: .75; }
 .nb-passage { font-size: .9rem; margin: .35rem 0 0 1.6em; padding: .5rem .7rem;
   border-left: 3px solid var(--color-accent, #f97316); background: var(--background-fill-secondary, #f7f7f7);
@@ -109,8 +110,9 @@ def pending_html(raw: str, status: str) -> str:
     """The answer while it streams: the model's raw words, or what the bot is doing before them."""
     if not raw:
         return f'<div class="nb-msg nb-note nb-cursor">{esc(status)}</div>'
-    note = f'<div class="nb-note">{esc(status)}</div>' if status.startswith("Searching for") else ""
-    return f'<div class="nb-msg">{note}<div class="nb-answer nb-cursor">{esc(raw)}</div></div>'
+    note = f"{esc(status)} · " if status.startswith("Searching for") else ""
+    note = f'<div class="nb-note">{note}Draft: each sentence is checked against the sources when done.</div>'
+    return f'<div class="nb-msg">{note}<div class="nb-answer nb-draft nb-cursor">{esc(raw)}</div></div>'
 
 
 def error_html(message: str) -> str:
@@ -200,15 +202,18 @@ def filter_docs(docs: Sequence[DocRecord], query: str) -> list[DocRecord]:
 
 def results_html(rows: Sequence[tuple[str, IngestResult | None, str]]) -> str:
     """One row per uploaded file (a .jsonl gives one per record): status, title and the reason."""
-    body = "".join(
-        f'<tr class="{"nb-failed" if r is None or r.status == "failed" else ""}"><td>{esc(name)}</td>'
-        f"<td>{esc(r.status if r else 'failed')}</td><td>{esc(r.title if r else '')}</td>"
-        f"<td><code>{esc(r.doc_id if r else '')}</code></td>"
-        f"<td>{r.chunks if r else 0}</td><td>{esc(r.reason if r else reason)}</td></tr>"
-        for name, r, reason in rows
-    )
     head = "<tr><th>File</th><th>Result</th><th>Title</th><th>ID</th><th>Chunks</th><th>Reason</th></tr>"
+    body = "".join(_result_row(name, r, reason) for name, r, reason in rows)
     return f'<table class="nb-table nb-results">{head}{body}</table>'
+
+
+def _result_row(name: str, r: IngestResult | None, reason: str) -> str:
+    if r is None or r.status == "failed":
+        title, doc_id = (r.title, r.doc_id) if r else ("", "")
+        cells = [name, "failed", title, doc_id, "–", (r.reason if r else "") or reason]
+        return '<tr class="nb-failed">' + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>"
+    cells = [name, r.status, r.title, r.doc_id, str(r.chunks), r.reason]
+    return "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>"
 
 
 def search_html(found: Retrieval) -> str:
@@ -272,7 +277,9 @@ class WebChat:
                 return
             yield pending_html(raw, status), None
 
-    def upload(self, files: list[str] | None, query: str, progress: Any = None) -> tuple[str, None, str, Any]:
+    def upload(
+        self, files: list[str] | None, query: str | None, progress: Any = None
+    ) -> tuple[str, None, str, Any]:
         """Ingest each file under its own (sanitised) name; a bad file fails alone."""
         paths = [str(f) for f in files or []]
         rows: list[tuple[str, IngestResult | None, str]] = []
@@ -306,12 +313,13 @@ class WebChat:
         shown = [r.origin.replace(str(folder) + os.sep, "") for r in results]
         return [(origin or name, r, r.reason) for origin, r in zip(shown, results, strict=True)]
 
-    def refresh(self, query: str = "") -> tuple[str, Any]:
+    def refresh(self, query: str | None = "") -> tuple[str, Any]:
+        query = query or ""  # a page that has not rendered the filter box yet sends None
         docs = self.bot.docs()
         choices = [(f"{d.title} — {d.doc_id}", d.doc_id) for d in filter_docs(docs, query)]
         return docs_html(docs, query), gr.update(choices=choices, value=None)
 
-    def delete(self, doc_id: str | None, query: str) -> tuple[str, str, Any]:
+    def delete(self, doc_id: str | None, query: str | None) -> tuple[str, str, Any]:
         doc_id = (doc_id or "").strip()
         if not doc_id:
             message = "Choose a document to delete."
@@ -322,9 +330,9 @@ class WebChat:
         table, choices = self.refresh(query)
         return f'<div class="nb-note">{esc(message)}</div>', table, choices
 
-    def search(self, query: str, k: float) -> str:
+    def search(self, query: str | None, k: float | None) -> str:
         try:
-            return search_html(self.bot.search(query, k=int(k)))
+            return search_html(self.bot.search(query or "", k=int(k or 5)))
         except BotError as exc:
             return error_html(str(exc))
 
@@ -351,6 +359,7 @@ def _chat_tab(chat: WebChat) -> None:
     conv = gr.State(Conversation())
     chatbot = gr.Chatbot(
         label="Answers",
+        show_label=False,
         height="70vh",
         layout="panel",
         latex_delimiters=[],
@@ -379,7 +388,7 @@ def _chat_tab(chat: WebChat) -> None:
 def _documents_tab(chat: WebChat, demo: gr.Blocks) -> None:
     args: dict[str, Any] = {"concurrency_id": "bot", "concurrency_limit": 1}
     gr.Markdown(f"### Add documents\n{FORMATS} — up to {chat.bot.config.max_upload_mb:g} MB a file.")
-    files = gr.File(label="Upload", file_count="multiple", elem_id="upload")
+    files = gr.File(label="Upload", file_count="multiple", elem_id="upload", height=150)
     results = gr.HTML(elem_id="upload-results")
     gr.Markdown("### Indexed documents")
     with gr.Row():

@@ -117,6 +117,12 @@ def upload(client: Client, *paths: Path) -> str:
     return str(results)
 
 
+def result_rows(markup: str) -> list[list[str]]:
+    """The upload results table: file, result, title, ID, chunks, reason."""
+    rows = re.findall(r"<tr[^>]*>((?:<td>.*?</td>)+)</tr>", markup)
+    return [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)] for row in rows]
+
+
 def search(client: Client, query: str) -> str:
     return str(client.predict(query, 5, api_name="/search"))
 
@@ -150,7 +156,9 @@ def test_answer_streams_then_the_verified_answer_replaces_it(
     streamed = [s for s in shown if "nb-cursor" in s]
     assert len(streamed) >= 5, "the answer should arrive word by word"
     assert "Searching the documents" in shown[0]
-    assert visible_text(streamed[-1]).strip().startswith("Yelena Trufanova, Irina Tatti")
+    draft = re.search(r'<div class="nb-answer nb-draft nb-cursor">(.*?)</div>', streamed[-1])
+    assert draft and visible_text(draft.group(1)).startswith("Yelena Trufanova, Irina Tatti")
+    assert "checked against the sources" in streamed[-1], "the streamed text is marked as a draft"
     text = visible_text(final)
     assert all(name in text for name in NOVEMBER_NAMES)
     assert "nb-cursor" not in final
@@ -216,7 +224,9 @@ def test_upload_answer_then_delete(client: Client, tmp_path: Path) -> None:
     article = tmp_path / "zorblat-festival.txt"
     article.write_text(ZORBLAT_TEXT)
     results = upload(client, article)
-    assert "added" in results and "zorblat-festival" in results, "doc_id comes from the original name"
+    assert result_rows(results) == [
+        ["zorblat-festival.txt", "added", "Zorblat festival returns to Tallinn", "zorblat-festival", "1", ""]
+    ], "the doc_id comes from the file's original name"
     final, _ = ask(client, "When does the Zorblat festival open?")
     assert "3 March 2024" in visible_text(final) and "Zorblat festival returns to Tallinn" in visible_text(
         final
@@ -236,14 +246,14 @@ def test_each_uploaded_file_gets_its_own_result(client: Client, tmp_path: Path) 
     (tmp_path / "tool.exe").write_bytes(b"MZ\x00\x01")
     (tmp_path / "big.txt").write_text("word " * 260_000)  # 1.3 MB, over this server's 1 MB limit
     results = upload(client, tmp_path / "empty.md", tmp_path / "tool.exe", tmp_path / "big.txt")
-    rows = re.findall(r"<tr[^>]*><td>(.*?)</td><td>(.*?)</td>.*?<td>([^<]*)</td></tr>", results)
-    assert [(name, status) for name, status, _ in rows] == [
+    rows = result_rows(results)
+    assert [(row[0], row[1]) for row in rows] == [
         ("empty.md", "failed"),
         ("tool.exe", "failed"),
         ("big.txt", "failed"),
     ]
-    assert "1.2 MB (the limit is 1 MB a file)" in html.unescape(rows[2][2])
-    assert all(reason for _, _, reason in rows)
+    assert "1.2 MB (the limit is 1 MB a file)" in rows[2][5]
+    assert "unsupported" in rows[1][5] and all(row[5] for row in rows)
 
 
 def test_gradio_refuses_files_over_the_limit_before_they_are_stored(app_bot: Bot, tmp_path: Path) -> None:
@@ -295,7 +305,7 @@ def test_hostile_document_text_is_escaped_everywhere(client: Client, tmp_path: P
     article = tmp_path / "hostile <img src=x onerror=alert(1)>.md"
     article.write_text(HOSTILE_ARTICLE)
     shown = {"upload": upload(client, article)}
-    doc_id = visible_text(re.findall(r"<code>(.*?)</code>", shown["upload"])[0])
+    doc_id = result_rows(shown["upload"])[0][3]
     try:
         shown["search"] = search(client, "Quixotl council budget")
         shown["answer"] = ask(client, "What did the Quixotl council approve?")[0]
