@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-FORMATS = ".md .txt .html .pdf .jsonl"
+FORMATS = ".md .markdown .txt .html .htm .pdf .jsonl"
 EXAMPLE = "Who was released in November 2023?"
 INTRO = "Answers come only from the indexed articles; each claim links to the passage that supports it."
 UNEXPECTED = "Something went wrong while answering; please try again."
@@ -383,6 +383,7 @@ def _chat_tab(chat: WebChat) -> None:
     send.click(chat.ask, [question, conv], [chatbot, conv, question], api_name="ask", **args)
     question.submit(chat.ask, [question, conv], [chatbot, conv, question], api_visibility="private", **args)
     clear.click(lambda: ([], Conversation()), None, [chatbot, conv], api_name="clear")
+    chatbot.clear(Conversation, None, conv, api_visibility="private")  # its own trash button
 
 
 def _documents_tab(chat: WebChat, demo: gr.Blocks) -> None:
