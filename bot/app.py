@@ -310,6 +310,9 @@ class WebChat:
             results = self.bot.ingest([target])
         except BotError as exc:
             return [(name, None, str(exc))]
+        except Exception:  # a bug: logged in full, one line in the table, the other files go on
+            log.exception("ingesting upload %s failed", name)
+            return [(name, None, "unexpected error while indexing (see the server log)")]
         shown = [r.origin.replace(str(folder) + os.sep, "") for r in results]
         return [(origin or name, r, r.reason) for origin, r in zip(shown, results, strict=True)]
 

@@ -1,29 +1,58 @@
-"""The systems our pipeline is measured against, on the same chunks and the same models.
+"""RealTimeQA, side by side: our pipeline and the systems it is measured against, same chunks, same models.
 
 A comparison is only fair when every system reads the same store: BM25 alone is the catalog's FTS5
 index, dense alone is the Chroma collection, and llama-index's default query engine is built over
 that very collection with our embedder and our answer model behind llama-index's interfaces. The
 answer model is wrapped in a ``CustomLLM`` so nothing in llama-index can reach for its global
 ``Settings`` (whose default resolves to OpenAI when that integration is installed): every component
-gets its model passed explicitly, and ``Settings`` is never touched.
+gets its model passed explicitly, and ``Settings`` is never touched. The benchmark authors' own
+published predictions are scored with the same matching, on the questions they cover.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.types import Passage
+from bot.evaluate import (
+    ROOT,
+    ascii_bars,
+    contains_answer,
+    fmt_ms,
+    histogram,
+    hit_at_k,
+    is_short_answer,
+    log_line,
+    markdown_table,
+    mean,
+    model_label,
+    partial_answer,
+    percentile,
+    results_dir,
+    run_meta,
+    spread,
+    strip_markers,
+    svg_bars,
+)
+from bot.types import BotError, Passage
 
 if TYPE_CHECKING:
     from llama_index.core.llms import CustomLLM
 
+    from bot.config import Config
     from bot.llm import LLM
     from bot.service import Bot
 
 CONTEXT_WINDOW = 4096  # the bundled models run with n_ctx 4096 (Config.llm_context_tokens)
+DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks" / "realtimeqa-2023q4"
+KS = (1, 3, 5, 10)
 
 
 @dataclass
@@ -187,3 +216,313 @@ def _looks_refused(text: str) -> bool:
     from bot.cite import is_refusal
 
     return is_refusal(text) or text.strip().lower() == "empty response"
+
+
+# --- the RealTimeQA harness -----------------------------------------------------------------
+SYSTEMS = ("bm25", "dense", "ours", "llama-index")
+
+
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def choose_questions(questions: Sequence[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
+    """The answerable subset (gold answer inside its own search results), spread over the quarter."""
+    return spread([q for q in questions if q.get("answer_in_search_results")], limit)
+
+
+def prepare_rtqa_store(bot: Bot, articles: Path, wanted: set[str] | None, log: Callable[[str], None]) -> None:
+    """Ingest the benchmark articles (all, or only ``wanted``) into the bot's own store.
+
+    Re-runs are cheap: ingest skips unchanged articles by hash, and for ``--small`` the articles of
+    an earlier, different selection are removed rather than the store being rebuilt.
+    """
+    import tempfile
+
+    if wanted is None:
+        results = bot.ingest([articles], progress=sys.stderr.isatty())
+    else:
+        for doc_id in {d.doc_id for d in bot.docs()} - wanted:
+            bot.remove(doc_id)
+        with tempfile.TemporaryDirectory() as tmp:
+            subset = Path(tmp) / "realtimeqa-articles.jsonl"
+            with articles.open(encoding="utf-8") as src, subset.open("w", encoding="utf-8") as out:
+                out.writelines(line for line in src if json.loads(line)["id"] in wanted)
+            results = bot.ingest([subset], progress=sys.stderr.isatty())
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    n_docs, n_chunks = bot.catalog.count()
+    log(f"store {bot.config.home}: {n_docs} articles, {n_chunks} chunks ({counts})")
+
+
+def _rank_of(passages: Sequence[Passage], gold: str) -> int | None:
+    return next((i for i, p in enumerate(passages, 1) if contains_answer(p.text, gold)), None)
+
+
+def run_realtimeqa(
+    bot: Bot, questions: Sequence[dict[str, Any]], log: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """Every system on every question, same store and models; one row per question."""
+    from bot.baselines import LlamaIndexDefault, SystemRun, bm25_only, dense_only
+
+    bot.warm_up()
+    li = LlamaIndexDefault(bot) if bot.llm is not None else None
+    k = max(KS)
+    rows = []
+    for q in questions:
+        question, gold, as_of = q["question"], q["answer"], date.fromisoformat(q["date"])
+        runs: dict[str, SystemRun] = {
+            "bm25": bm25_only(bot, question, k),
+            "dense": dense_only(bot, question, k),
+        }
+        t0 = time.perf_counter()
+        found = bot.search(question, k=k, as_of=as_of)
+        t1 = time.perf_counter()
+        answer = bot.ask(question, as_of=as_of)
+        t2 = time.perf_counter()
+        timings = {"retrieve": (t1 - t0) * 1e3, "total": (t2 - t1) * 1e3}
+        if "first_token" in answer.timings_ms:
+            timings["first_token"] = answer.timings_ms["first_token"]
+        runs["ours"] = SystemRun(found.passages, answer.text, answer.refused, answer.passages, timings)
+        if li is not None:
+            runs["llama-index"] = li.run(question)
+        row: dict[str, Any] = {"id": q["id"], "date": q["date"], "question": question, "gold": gold}
+        row["short"] = is_short_answer(gold)
+        for name, run in runs.items():
+            row[name] = _score_run(run, gold)
+        rows.append(row)
+        log(
+            f"{q['id']} gold={gold!r:28.28} ours={'✓' if row['ours']['correct'] else '✗'} "
+            f"rank={row['ours']['rank']} li={'✓' if row.get('llama-index', {}).get('correct') else '✗'} "
+            f"{timings['total'] / 1e3:4.1f}s  {strip_markers(answer.text)[:70]!r}"
+        )
+    return rows
+
+
+def _score_run(run: Any, gold: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rank": _rank_of(run.passages, gold),
+        "n_passages": len(run.passages),
+        "timings_ms": {k: round(v, 1) for k, v in run.timings_ms.items()},
+    }
+    if run.answer is not None:
+        out.update(
+            answer=run.answer,
+            refused=run.refused,
+            correct=not run.refused and contains_answer(strip_markers(run.answer), gold),
+            partial=not run.refused and partial_answer(strip_markers(run.answer), gold),
+            context_hit=_rank_of(run.context, gold) is not None,
+        )
+    return out
+
+
+def summarise_realtimeqa(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per system: on all chosen questions, and without the short answers (the README's pitfall)."""
+    long_rows = [r for r in rows if not r["short"]]
+    out: dict[str, Any] = {"n": len(rows), "short_answers": len(rows) - len(long_rows), "systems": {}}
+    for name in SYSTEMS:
+        if not rows or name not in rows[0]:
+            continue
+        out["systems"][name] = {
+            "all": _system_figures([r[name] for r in rows]),
+            "without_short": _system_figures([r[name] for r in long_rows]),
+        }
+    return out
+
+
+def _system_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    if not runs:
+        return {"n": 0}
+    ranks = [r["rank"] for r in runs]
+    depth = min(r["n_passages"] for r in runs) if runs else 0
+    fig: dict[str, Any] = {"n": len(runs)}
+    for k in KS:
+        fig[f"recall@{k}"] = hit_at_k(ranks, k) if k <= max(depth, 1) else None
+    if "correct" in runs[0]:
+        fig["context_recall"] = mean([float(r["context_hit"]) for r in runs])
+        fig["accuracy"] = mean([float(r["correct"]) for r in runs])
+        fig["accuracy_when_in_context"] = mean([float(r["correct"]) for r in runs if r["context_hit"]])
+        fig["partial_not_exact"] = sum(bool(r["partial"]) and not r["correct"] for r in runs)
+        fig["refusals"] = sum(bool(r["refused"]) for r in runs)
+    for key in ("retrieve", "total", "first_token"):
+        vals = [r["timings_ms"][key] for r in runs if key in r["timings_ms"]]
+        if vals:
+            fig[f"{key}_ms_p50"] = percentile(vals, 50)
+            fig[f"{key}_ms_p95"] = percentile(vals, 95)
+    return fig
+
+
+def published_figures(
+    data: Path, questions: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """The benchmark authors' systems, scored like ours: on every answerable question they cover,
+    and on the ones of this run, beside our pipeline and llama-index on those same questions."""
+    path = data / "published_baselines.jsonl"
+    if not path.exists():
+        return {}
+    preds: dict[str, dict[str, str]] = {}
+    for rec in load_jsonl(path):
+        preds.setdefault(rec["system"], {})[rec["id"]] = rec.get("prediction") or ""
+    gold = {q["id"]: q["answer"] for q in questions if q.get("answer_in_search_results")}
+    ours = {r["id"]: r for r in rows}
+    out: dict[str, Any] = {}
+    for system, by_id in sorted(preds.items()):
+        covered = [i for i in gold if i in by_id]
+        in_run = [i for i in covered if i in ours]
+        out[system] = {
+            "covered": len(covered),
+            "accuracy_covered": mean([float(contains_answer(by_id[i], gold[i])) for i in covered]),
+            "in_run": len(in_run),
+            "accuracy_in_run": mean([float(contains_answer(by_id[i], gold[i])) for i in in_run]),
+        }
+    in_run = [i for i in gold if i in ours and any(i in p for p in preds.values())]
+    for name in ("ours", "llama-index"):
+        if in_run and name in ours[in_run[0]]:
+            out[f"this run: {name}"] = {
+                "in_run": len(in_run),
+                "accuracy_in_run": mean([float(ours[i][name]["correct"]) for i in in_run]),
+            }
+    return out
+
+
+def realtimeqa_tables(s: dict[str, Any], published: dict[str, Any]) -> str:
+    parts = []
+    for subset, title in (
+        ("all", "all chosen answerable questions"),
+        ("without_short", "without short answers"),
+    ):
+        header = [
+            "system",
+            "n",
+            *(f"R@{k}" for k in KS),
+            "ctx recall",
+            "accuracy",
+            "acc | in ctx",
+            "partial",
+            "refusals",
+            "retrieve p50/p95",
+            "first token p50/p95",
+            "total p50/p95",
+        ]
+        rows = []
+        for name, figs in s["systems"].items():
+            f = figs[subset]
+            rows.append(
+                (
+                    name,
+                    f["n"],
+                    *(f.get(f"recall@{k}") for k in KS),
+                    f.get("context_recall"),
+                    f.get("accuracy"),
+                    f.get("accuracy_when_in_context"),
+                    f.get("partial_not_exact", "—"),
+                    f.get("refusals", "—"),
+                    *(
+                        f"{fmt_ms(f.get(f'{key}_ms_p50'))} / {fmt_ms(f.get(f'{key}_ms_p95'))}"
+                        for key in ("retrieve", "first_token", "total")
+                    ),
+                )
+            )
+        parts.append(f"**{title}**\n\n" + markdown_table(header, rows))
+    if published:
+        rows = [
+            (name, v.get("covered", "—"), v.get("accuracy_covered"), v["in_run"], v["accuracy_in_run"])
+            for name, v in published.items()
+        ]
+        parts.append(
+            "**published baselines** (answerable questions they cover; gold string in the prediction)\n\n"
+            + markdown_table(
+                ["system", "covered", "accuracy", "covered in this run", "accuracy in this run"], rows
+            )
+        )
+    return "\n\n".join(parts)
+
+
+def cmd_realtimeqa(args: argparse.Namespace, config: Config, out_base: Path) -> int:
+    from bot.service import Bot
+
+    data: Path = args.data or DEFAULT_DATA
+    if not (data / "questions.jsonl").exists() or not (data / "articles.jsonl").exists():
+        raise BotError(f"{data} holds no RealTimeQA data (questions.jsonl, articles.jsonl): pass --data")
+    questions = load_jsonl(data / "questions.jsonl")
+    chosen = choose_questions(questions, args.limit)
+    wanted = {a for q in chosen for a in q["search_results"]} if args.small else None
+    home = getattr(args, "home", None) or config.home.parent / (
+        "newsbot-realtimeqa" + ("-small" if args.small else "")
+    )
+    label = (
+        f"realtimeqa_{model_label(config)}"
+        + ("_small" if args.small else "")
+        + (f"_limit{args.limit}" if args.limit else "")
+    )
+    out = results_dir(out_base, label)
+    bot = Bot(config.with_(home=home))
+    t0 = time.perf_counter()
+    prepare_rtqa_store(bot, data / "articles.jsonl", wanted, log_line)
+    ingest_s = time.perf_counter() - t0
+    rows = run_realtimeqa(bot, chosen, log_line)
+    summary = summarise_realtimeqa(rows)
+    n_docs, n_chunks = bot.catalog.count()
+    summary.update(articles=n_docs, chunks=n_chunks, ingest_s=ingest_s, wall_s=time.perf_counter() - t0)
+    published = published_figures(data, questions, rows)
+    meta = run_meta(args, config, home)
+    (out / "results.json").write_text(
+        json.dumps(
+            {"meta": meta, "summary": summary, "published": published, "rows": rows}, indent=1, default=str
+        )
+    )
+    tables = realtimeqa_tables(summary, published)
+    report = [
+        f"# RealTimeQA 2023-Q4 — {meta['llm_model']} @ {meta['git']}"
+        + (" (dirty tree)" if meta["dirty"] else ""),
+        "",
+        f"`{meta['command']}` — {meta['started']}; store {home}: {n_docs} articles, {n_chunks} chunks; "
+        f"{summary['n']} answerable questions ({summary['short_answers']} with short answers, "
+        "matched as whole words).",
+        "",
+        "R@k: gold answer string in the top-k chunks (— where the system returns fewer). ctx recall: in what "
+        "the answer model was shown. accuracy: in the generated answer. acc | in ctx: accuracy when it was "
+        "in the context. partial: most gold words present but not the exact string (not counted correct). "
+        "ours uses the question's date as as-of; the baselines see no date.",
+        "",
+        tables,
+        "",
+        _realtimeqa_charts(out, summary, rows),
+    ]
+    (out / "report.md").write_text("\n".join(report) + "\n", encoding="utf-8")
+    print(tables)
+    print(f"\nresults: {out}")
+    return 0
+
+
+def _realtimeqa_charts(out: Path, summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
+    names = list(summary["systems"])
+    figs = {n: summary["systems"][n]["all"] for n in names}
+    (out / "systems.svg").write_text(
+        svg_bars(
+            "Answer recall@5 and accuracy by system",
+            names,
+            {
+                "recall@5": [figs[n].get("recall@5") for n in names],
+                "accuracy": [figs[n].get("accuracy") for n in names],
+            },
+        )
+    )
+    md = ["## Charts", "", "![systems](systems.svg)", ""]
+    latencies = {
+        n: [r[n]["timings_ms"]["total"] for r in rows if "total" in r[n]["timings_ms"]] for n in names
+    }
+    latencies = {n: v for n, v in latencies.items() if v}
+    if latencies:
+        first = next(iter(latencies))
+        bins, counts = histogram([v / 1e3 for v in latencies[first]])
+        (out / "latency.svg").write_text(
+            svg_bars(f"Answer latency ({first}, questions per bin)", bins, {first: counts})
+        )
+        md += ["![latency](latency.svg)", ""]
+        for n, vals in latencies.items():
+            bins, counts = histogram([v / 1e3 for v in vals])
+            md += ["```", f"{n}: total latency (questions per bin)", ascii_bars(bins, counts), "```"]
+    return "\n".join(md)

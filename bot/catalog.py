@@ -55,6 +55,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 );
 """
 
+
 class StoreError(BotError):
     """The store on disk cannot be used as it is (corrupt, locked, other version, unwritable)."""
 

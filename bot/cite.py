@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.context import MIN_WORDS
 from bot.text import content_words, key_terms, split_sentences
 from bot.types import Citation, Passage
 
 if TYPE_CHECKING:
-    from bot.embedding import Embedder
+    from bot.context import SentenceScorer
 
 LEXICAL_MIN = 0.6  # share of an answer sentence's content words found around the quote
 SEMANTIC_MIN = 0.72  # cosine of answer sentence and quote, for paraphrases
@@ -51,24 +52,32 @@ def is_refusal(text: str) -> bool:
     return bool(_REFUSAL.search(text)) or not text.strip()
 
 
-class CitationChecker:
-    def __init__(self, embedder: "Embedder") -> None:
-        self.embedder = embedder
+SHORT_ANSWER_WORDS = 4
 
-    def attach(self, answer: str, passages: list[Passage]) -> Cited:
-        """Keep the supported sentences of ``answer``, each ending in its verified [n]."""
+
+class CitationChecker:
+    def __init__(self, scorer: SentenceScorer) -> None:
+        self.vectors = scorer.vectors
+
+    def attach(self, answer: str, passages: list[Passage], question: str = "") -> Cited:
+        """Keep the supported sentences of ``answer``, each ending in its verified [n].
+
+        A terse answer ("Moscow") is matched together with the question it answers, so it cites
+        the sentence that says so rather than any sentence that happens to name the city.
+        """
         clean = _MARKER.sub("", answer)
         sentences = [clean[s:e] for s, e in split_sentences(clean)]
         sentences = [s for s in sentences if s.strip() and not is_refusal(s)]
         if not sentences or not passages:
             return Cited("", [], sentences)
         units = _passage_sentences(passages)
-        vectors = self.embedder.embed(sentences + [passages[i].text[s:e] for i, s, e in units])
+        claims = [_claim(s, question) for s in sentences]
+        vectors = self.vectors(claims + [passages[i].text[s:e] for i, s, e in units])
         sent_vecs, unit_vecs = vectors[: len(sentences)], vectors[len(sentences) :]
         numbering: dict[int, Citation] = {}
         kept, dropped = [], []
-        for sentence, vec in zip(sentences, sent_vecs, strict=True):
-            supports = self._supports(sentence, vec, passages, units, unit_vecs)
+        for sentence, claim, vec in zip(sentences, claims, sent_vecs, strict=True):
+            supports = self._supports(claim, key_terms(sentence), vec, passages, units, unit_vecs)
             if not supports:
                 dropped.append(sentence)
                 continue
@@ -79,6 +88,7 @@ class CitationChecker:
     def _supports(
         self,
         sentence: str,
+        names: set[str],
         vec: np.ndarray,
         passages: list[Passage],
         units: list[tuple[int, int, int]],
@@ -99,7 +109,7 @@ class CitationChecker:
             if lexical >= LEXICAL_MIN or sims[u] >= SEMANTIC_MIN:
                 candidates.append(Support(pi, s, e, lexical + float(sims[u])))
         candidates.sort(key=lambda x: x.score, reverse=True)
-        return _covering(candidates, key_terms(sentence), passages)
+        return _covering(candidates, names, passages)
 
     @staticmethod
     def _number(numbering: dict[int, Citation], passages: list[Passage], s: Support) -> int:
@@ -112,11 +122,13 @@ class CitationChecker:
         units = _passage_sentences(passages)
         if not units:
             return Cited("", [], [])
-        vectors = self.embedder.embed([question] + [passages[i].text[s:e] for i, s, e in units])
+        vectors = self.vectors([question] + [passages[i].text[s:e] for i, s, e in units])
         sims = vectors[1:] @ vectors[0]
         q_words = set(content_words(question))
         scored = []
         for u, (pi, s, e) in enumerate(units):
+            if len(passages[pi].text[s:e].split()) < MIN_WORDS:
+                continue  # a dateline or fragment is never the best quote
             overlap = len(q_words & set(content_words(passages[pi].text[s:e]))) / max(len(q_words), 1)
             scored.append((float(sims[u]) + overlap + passages[pi].score, u))
         scored.sort(reverse=True)
@@ -127,6 +139,12 @@ class CitationChecker:
             n = self._number(numbering, passages, Support(pi, s, e, 0.0))
             parts.append(f"“{passages[pi].text[s:e]}” [{n}]")
         return Cited(" ".join(parts), sorted(numbering.values(), key=lambda c: c.n), [])
+
+
+def _claim(sentence: str, question: str) -> str:
+    if question and len(content_words(sentence)) <= SHORT_ANSWER_WORDS:
+        return f"{question} {sentence}"
+    return sentence
 
 
 def _passage_sentences(passages: list[Passage]) -> list[tuple[int, int, int]]:

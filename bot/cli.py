@@ -48,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot", description="Ask questions about a corpus of news articles.")
-    parser.add_argument("--home", type=Path, help="store directory (default: $BOT_HOME or ~/.local/share/newsbot)")
+    parser.add_argument(
+        "--home", type=Path, help="store directory (default: $BOT_HOME or ~/.local/share/newsbot)"
+    )
     sub = parser.add_subparsers(metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="add or update documents (files, folders, .jsonl)")
@@ -92,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--benchmark", choices=["gold", "realtimeqa"], default="gold")
     p.add_argument("--data", type=Path, help="benchmark data folder")
     p.add_argument("--limit", type=int)
-    p.add_argument("--small", action="store_true", help="only the articles retrieved for the chosen questions")
+    p.add_argument(
+        "--small", action="store_true", help="only the articles retrieved for the chosen questions"
+    )
     p.add_argument("--out", type=Path, help="results folder (default evals/results)")
     p.add_argument("--as-of", type=_iso_date)
     p.set_defaults(func=_lazy("bot.evaluate", "cmd_eval"))
@@ -124,7 +128,7 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from exc
 
 
-def make_bot(args: argparse.Namespace) -> "Bot":
+def make_bot(args: argparse.Namespace) -> Bot:
     from bot.config import Config
     from bot.service import Bot
 
@@ -261,9 +265,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 # --- output ---------------------------------------------------------------------------------------
-def _warn_llm(bot: "Bot") -> None:
+def _warn_llm(bot: Bot) -> None:
     if bot.llm is None and bot.llm_error:
-        print(f"note: answer model unavailable ({bot.llm_error}); answering with quoted passages.", file=sys.stderr)
+        print(
+            f"note: answer model unavailable ({bot.llm_error}); answering with quoted passages.",
+            file=sys.stderr,
+        )
 
 
 def _citation_fields(p: Any) -> dict[str, Any]:
@@ -273,7 +280,7 @@ def _citation_fields(p: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def format_answer(answer: "Answer") -> str:
+def format_answer(answer: Answer) -> str:
     lines = [answer.text]
     if answer.rewritten_question:
         lines.insert(0, f"(searched for: {answer.rewritten_question})")
@@ -283,7 +290,7 @@ def format_answer(answer: "Answer") -> str:
     return "\n".join(lines)
 
 
-def format_citation(c: "Citation") -> str:
+def format_citation(c: Citation) -> str:
     p = c.passage
     head = f"[{c.n}] {p.title} — {', '.join(x for x in (p.source, p.published or '') if x)}"
     text = p.text[: c.quote_start] + "»" + p.text[c.quote_start : c.quote_end] + "«" + p.text[c.quote_end :]

@@ -8,9 +8,10 @@ a second store is just another ``Config``.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 
 class ConfigError(ValueError):
@@ -56,6 +57,8 @@ class Config:
     llm_api_key: str = ""
     llm_max_tokens: int = 200
     llm_context_tokens: int = 4096
+    # How many of the retrieved passages' best sentences the model reads (bot.context).
+    context_sentences: int = 3
 
     # Retrieval.
     top_k: int = 5
@@ -83,7 +86,7 @@ class Config:
         return self.home / "originals"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Config":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
         """Build from ``BOT_*`` variables (e.g. ``BOT_HOME``, ``BOT_TOP_K``), then explicit overrides."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
@@ -101,7 +104,7 @@ class Config:
         config.validate()
         return config
 
-    def with_(self, **changes: Any) -> "Config":
+    def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)
 
     def validate(self) -> None:

@@ -38,7 +38,7 @@ class Embedder(ABC):
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)
 
-    def as_llama_index(self) -> "BaseEmbedding":
+    def as_llama_index(self) -> BaseEmbedding:
         """Wrap for llama-index components (its vector index, baselines) without a second model load."""
         return _llama_index_adapter(self)
 
@@ -48,7 +48,7 @@ BACKENDS: dict[str, str] = {
 }
 
 
-def make_embedder(config: "Config") -> Embedder:
+def make_embedder(config: Config) -> Embedder:
     target = BACKENDS.get(config.embedder)
     if target is None:
         raise EmbedderUnavailable(
@@ -60,7 +60,7 @@ def make_embedder(config: "Config") -> Embedder:
     return embedder
 
 
-def _llama_index_adapter(embedder: Embedder) -> "BaseEmbedding":
+def _llama_index_adapter(embedder: Embedder) -> BaseEmbedding:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from pydantic import PrivateAttr
 

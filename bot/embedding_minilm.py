@@ -47,7 +47,7 @@ class MiniLMEmbedder(Embedder):
         )
 
     @classmethod
-    def from_config(cls, config: "Config") -> "MiniLMEmbedder":
+    def from_config(cls, config: Config) -> MiniLMEmbedder:
         return cls(threads=config.threads, batch_size=config.embed_batch)
 
     def count_tokens(self, text: str) -> int:

@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 GOLD_PATH = ROOT / "evals" / "gold.jsonl"
 THRESHOLDS_PATH = ROOT / "evals" / "thresholds.json"
-DEFAULT_RTQA = ROOT.parent / "shared" / "benchmarks" / "realtimeqa-2023q4"
-KS = (1, 3, 5, 10)
 SUPPORT_MIN = 0.6  # share of a cited sentence's content words its passage must hold (see supports)
 EXIT_GATE = 3  # `bot eval` exit code when the gold set scores below evals/thresholds.json
 
@@ -131,100 +129,19 @@ def all_hit(passages: Sequence[Passage], spans: Sequence[GoldSpan], k: int) -> b
 
 
 def hit_at_k(ranks: Sequence[int | None], k: int) -> float:
-    return _mean([1.0 if r is not None and r <= k else 0.0 for r in ranks])
+    return mean([1.0 if r is not None and r <= k else 0.0 for r in ranks])
 
 
 def mrr(ranks: Sequence[int | None]) -> float:
-    return _mean([1.0 / r if r else 0.0 for r in ranks])
+    return mean([1.0 / r if r else 0.0 for r in ranks])
 
 
 # --- citations -------------------------------------------------------------------------------------
 _STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "if",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
-        "into",
-        "about",
-        "after",
-        "before",
-        "over",
-        "under",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "has",
-        "have",
-        "had",
-        "do",
-        "does",
-        "did",
-        "not",
-        "no",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "them",
-        "his",
-        "her",
-        "their",
-        "we",
-        "our",
-        "you",
-        "your",
-        "i",
-        "me",
-        "my",
-        "who",
-        "whom",
-        "whose",
-        "which",
-        "what",
-        "when",
-        "where",
-        "why",
-        "how",
-        "there",
-        "here",
-        "than",
-        "then",
-        "also",
-        "said",
-        "says",
-        "say",
-        "told",
-        "according",
-        "would",
-        "could",
-        "should",
-        "will",
-        "can",
-        "may",
-    ]
+    """a an the and or but if of to in on at by for with from as into about after before over under is
+    are was were be been being has have had do does did not no this that these those it its he she
+    they them his her their we our you your i me my who whom whose which what when where why how
+    there here than then also said says say told according would could should will can may""".split()  # noqa: SIM905
 )
 _TOKEN = re.compile(r"\w+(?:[.,'’\-]\w+)*%?")
 
@@ -323,7 +240,7 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return v[lo] + (v[hi] - v[lo]) * (pos - lo)
 
 
-def _mean(values: Sequence[float]) -> float:
+def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
@@ -437,9 +354,9 @@ def summarise_gold(rows: Sequence[GoldRow]) -> dict[str, Any]:
         u = [r for r in rs if not r.answerable]
         by_type[t] = {
             "n": len(rs),
-            "accuracy": _mean([float(r.correct) for r in a]) if a else None,
+            "accuracy": mean([float(r.correct) for r in a]) if a else None,
             "hit@1": hit_at_k([r.rank for r in a], 1) if a else None,
-            "refusal_accuracy": _mean([float(r.refused) for r in u]) if u else None,
+            "refusal_accuracy": mean([float(r.refused) for r in u]) if u else None,
         }
     multi = [r for r in ans if r.gold_total > 1]
     return {
@@ -450,16 +367,16 @@ def summarise_gold(rows: Sequence[GoldRow]) -> dict[str, Any]:
         "hit@3": hit_at_k(ranks, 3),
         "hit@5": hit_at_k(ranks, 5),
         "mrr": mrr(ranks),
-        "all_gold_hit@5": _mean([float(r.all_hit_5) for r in multi]),
-        "answer_accuracy": _mean([float(r.correct) for r in ans]),
+        "all_gold_hit@5": mean([float(r.all_hit_5) for r in multi]),
+        "answer_accuracy": mean([float(r.correct) for r in ans]),
         "citation_precision": _ratio(sum(r.cit_supported for r in rows), sum(r.cit_total for r in rows)),
         "citation_pairs": sum(r.cit_total for r in rows),
         "citation_recall": _ratio(sum(r.gold_cited for r in ans), sum(r.gold_total for r in ans)),
         "citation_recall_sentence": _ratio(
             sum(r.gold_cited_sentence for r in ans), sum(r.gold_total for r in ans)
         ),
-        "refusal_accuracy": _mean([float(r.refused) for r in unans]),
-        "false_refusal_rate": _mean([float(r.refused) for r in ans]),
+        "refusal_accuracy": mean([float(r.refused) for r in unans]),
+        "false_refusal_rate": mean([float(r.refused) for r in ans]),
         "false_refusals": sum(r.refused for r in ans),
         "answered_unanswerable": sum(not r.refused for r in unans),
         "modes": {m: sum(r.mode == m for r in rows) for m in sorted({r.mode for r in rows})},
@@ -481,7 +398,7 @@ def _judge_summary(rows: Sequence[GoldRow]) -> dict[str, Any]:
         return {}
     return {
         "judge": {
-            key: _mean([j[key] for j in judged if key in j]) for key in sorted({k for j in judged for k in j})
+            key: mean([j[key] for j in judged if key in j]) for key in sorted({k for j in judged for k in j})
         }
     }
 
@@ -504,11 +421,11 @@ def check_thresholds(summary: dict[str, Any], thresholds: dict[str, Any]) -> lis
     for key, floor in thresholds.get("min", {}).items():
         got = summary.get(key)
         if got is None or not got >= floor:
-            failures.append(f"{key} = {_fmt(got)} < {floor}")
+            failures.append(f"{key} = {fmt(got)} < {floor}")
     for key, ceiling in thresholds.get("max", {}).items():
         got = summary.get(key)
         if got is None or not got <= ceiling:
-            failures.append(f"{key} = {_fmt(got)} > {ceiling}")
+            failures.append(f"{key} = {fmt(got)} > {ceiling}")
     return failures
 
 
@@ -542,177 +459,8 @@ def judge_gold(bot: Bot, rows: list[GoldRow], items: Sequence[dict[str, Any]], j
         row.judge = {"faithfulness": float(bool(f.passing)), "correctness": float(c.score or 0.0) / 5.0}
 
 
-# --- RealTimeQA --------------------------------------------------------------------------------------
-SYSTEMS = ("bm25", "dense", "ours", "llama-index")
-
-
-def load_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def choose_questions(questions: Sequence[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
-    """The answerable subset (gold answer inside its own search results), spread over the quarter."""
-    return spread([q for q in questions if q.get("answer_in_search_results")], limit)
-
-
-def prepare_rtqa_store(bot: Bot, articles: Path, wanted: set[str] | None, log: Callable[[str], None]) -> None:
-    """Ingest the benchmark articles (all, or only ``wanted``) into the bot's own store.
-
-    Re-runs are cheap: ingest skips unchanged articles by hash, and for ``--small`` the articles of
-    an earlier, different selection are removed rather than the store being rebuilt.
-    """
-    import tempfile
-
-    if wanted is None:
-        results = bot.ingest([articles], progress=sys.stderr.isatty())
-    else:
-        for doc_id in {d.doc_id for d in bot.docs()} - wanted:
-            bot.remove(doc_id)
-        with tempfile.TemporaryDirectory() as tmp:
-            subset = Path(tmp) / "realtimeqa-articles.jsonl"
-            with articles.open(encoding="utf-8") as src, subset.open("w", encoding="utf-8") as out:
-                out.writelines(line for line in src if json.loads(line)["id"] in wanted)
-            results = bot.ingest([subset], progress=sys.stderr.isatty())
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    n_docs, n_chunks = bot.catalog.count()
-    log(f"store {bot.config.home}: {n_docs} articles, {n_chunks} chunks ({counts})")
-
-
-def _rank_of(passages: Sequence[Passage], gold: str) -> int | None:
-    return next((i for i, p in enumerate(passages, 1) if contains_answer(p.text, gold)), None)
-
-
-def run_realtimeqa(
-    bot: Bot, questions: Sequence[dict[str, Any]], log: Callable[[str], None]
-) -> list[dict[str, Any]]:
-    """Every system on every question, same store and models; one row per question."""
-    from bot.baselines import LlamaIndexDefault, SystemRun, bm25_only, dense_only
-
-    bot.warm_up()
-    li = LlamaIndexDefault(bot) if bot.llm is not None else None
-    k = max(KS)
-    rows = []
-    for q in questions:
-        question, gold, as_of = q["question"], q["answer"], date.fromisoformat(q["date"])
-        runs: dict[str, SystemRun] = {
-            "bm25": bm25_only(bot, question, k),
-            "dense": dense_only(bot, question, k),
-        }
-        t0 = time.perf_counter()
-        found = bot.search(question, k=k, as_of=as_of)
-        t1 = time.perf_counter()
-        answer = bot.ask(question, as_of=as_of)
-        t2 = time.perf_counter()
-        timings = {"retrieve": (t1 - t0) * 1e3, "total": (t2 - t1) * 1e3}
-        if "first_token" in answer.timings_ms:
-            timings["first_token"] = answer.timings_ms["first_token"]
-        runs["ours"] = SystemRun(found.passages, answer.text, answer.refused, answer.passages, timings)
-        if li is not None:
-            runs["llama-index"] = li.run(question)
-        row: dict[str, Any] = {"id": q["id"], "date": q["date"], "question": question, "gold": gold}
-        row["short"] = is_short_answer(gold)
-        for name, run in runs.items():
-            row[name] = _score_run(run, gold)
-        rows.append(row)
-        log(
-            f"{q['id']} gold={gold!r:28.28} ours={'✓' if row['ours']['correct'] else '✗'} "
-            f"rank={row['ours']['rank']} li={'✓' if row.get('llama-index', {}).get('correct') else '✗'} "
-            f"{timings['total'] / 1e3:4.1f}s  {strip_markers(answer.text)[:70]!r}"
-        )
-    return rows
-
-
-def _score_run(run: Any, gold: str) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "rank": _rank_of(run.passages, gold),
-        "n_passages": len(run.passages),
-        "timings_ms": {k: round(v, 1) for k, v in run.timings_ms.items()},
-    }
-    if run.answer is not None:
-        out.update(
-            answer=run.answer,
-            refused=run.refused,
-            correct=not run.refused and contains_answer(strip_markers(run.answer), gold),
-            partial=not run.refused and partial_answer(strip_markers(run.answer), gold),
-            context_hit=_rank_of(run.context, gold) is not None,
-        )
-    return out
-
-
-def summarise_realtimeqa(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Per system: on all chosen questions, and without the short answers (the README's pitfall)."""
-    long_rows = [r for r in rows if not r["short"]]
-    out: dict[str, Any] = {"n": len(rows), "short_answers": len(rows) - len(long_rows), "systems": {}}
-    for name in SYSTEMS:
-        if not rows or name not in rows[0]:
-            continue
-        out["systems"][name] = {
-            "all": _system_figures([r[name] for r in rows]),
-            "without_short": _system_figures([r[name] for r in long_rows]),
-        }
-    return out
-
-
-def _system_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    if not runs:
-        return {"n": 0}
-    ranks = [r["rank"] for r in runs]
-    depth = min(r["n_passages"] for r in runs) if runs else 0
-    fig: dict[str, Any] = {"n": len(runs)}
-    for k in KS:
-        fig[f"recall@{k}"] = hit_at_k(ranks, k) if k <= max(depth, 1) else None
-    if "correct" in runs[0]:
-        fig["context_recall"] = _mean([float(r["context_hit"]) for r in runs])
-        fig["accuracy"] = _mean([float(r["correct"]) for r in runs])
-        fig["accuracy_when_in_context"] = _mean([float(r["correct"]) for r in runs if r["context_hit"]])
-        fig["partial_not_exact"] = sum(bool(r["partial"]) and not r["correct"] for r in runs)
-        fig["refusals"] = sum(bool(r["refused"]) for r in runs)
-    for key in ("retrieve", "total", "first_token"):
-        vals = [r["timings_ms"][key] for r in runs if key in r["timings_ms"]]
-        if vals:
-            fig[f"{key}_ms_p50"] = percentile(vals, 50)
-            fig[f"{key}_ms_p95"] = percentile(vals, 95)
-    return fig
-
-
-def published_figures(
-    data: Path, questions: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]
-) -> dict[str, Any]:
-    """The benchmark authors' systems, scored like ours: on every answerable question they cover,
-    and on the ones of this run, beside our pipeline and llama-index on those same questions."""
-    path = data / "published_baselines.jsonl"
-    if not path.exists():
-        return {}
-    preds: dict[str, dict[str, str]] = {}
-    for rec in load_jsonl(path):
-        preds.setdefault(rec["system"], {})[rec["id"]] = rec.get("prediction") or ""
-    gold = {q["id"]: q["answer"] for q in questions if q.get("answer_in_search_results")}
-    ours = {r["id"]: r for r in rows}
-    out: dict[str, Any] = {}
-    for system, by_id in sorted(preds.items()):
-        covered = [i for i in gold if i in by_id]
-        in_run = [i for i in covered if i in ours]
-        out[system] = {
-            "covered": len(covered),
-            "accuracy_covered": _mean([float(contains_answer(by_id[i], gold[i])) for i in covered]),
-            "in_run": len(in_run),
-            "accuracy_in_run": _mean([float(contains_answer(by_id[i], gold[i])) for i in in_run]),
-        }
-    in_run = [i for i in gold if i in ours and any(i in p for p in preds.values())]
-    for name in ("ours", "llama-index"):
-        if in_run and name in ours[in_run[0]]:
-            out[f"this run: {name}"] = {
-                "in_run": len(in_run),
-                "accuracy_in_run": _mean([float(ours[i][name]["correct"]) for i in in_run]),
-            }
-    return out
-
-
 # --- reports -------------------------------------------------------------------------------------------
-def _fmt(value: Any, digits: int = 3) -> str:
+def fmt(value: Any, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, float):
@@ -720,13 +468,13 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
-def _ms(value: Any) -> str:
+def fmt_ms(value: Any) -> str:
     return "—" if value is None else f"{value / 1e3:.1f} s" if value >= 1000 else f"{value:.0f} ms"
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_fmt(c) if not isinstance(c, str) else c for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(fmt(c) if not isinstance(c, str) else c for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -738,25 +486,26 @@ def gold_tables(s: dict[str, Any]) -> str:
             ("items (answerable / to refuse)", f"{s['n']} ({s['answerable']} / {s['unanswerable']})"),
             (
                 "retrieval hit@1 / hit@3 / hit@5",
-                f"{_fmt(s['hit@1'])} / {_fmt(s['hit@3'])} / {_fmt(s['hit@5'])}",
+                f"{fmt(s['hit@1'])} / {fmt(s['hit@3'])} / {fmt(s['hit@5'])}",
             ),
             ("retrieval MRR", s["mrr"]),
             ("all gold passages in top 5 (multi-quote items)", s["all_gold_hit@5"]),
             ("answer correctness", s["answer_accuracy"]),
-            ("citation precision (pairs)", f"{_fmt(s['citation_precision'])} ({s['citation_pairs']})"),
+            ("citation precision (pairs)", f"{fmt(s['citation_precision'])} ({s['citation_pairs']})"),
             (
                 "citation recall: passage / exact sentence",
-                f"{_fmt(s['citation_recall'])} / {_fmt(s['citation_recall_sentence'])}",
+                f"{fmt(s['citation_recall'])} / {fmt(s['citation_recall_sentence'])}",
             ),
             (
                 "refusal accuracy (answered instead)",
-                f"{_fmt(s['refusal_accuracy'])} ({s['answered_unanswerable']})",
+                f"{fmt(s['refusal_accuracy'])} ({s['answered_unanswerable']})",
             ),
-            ("false-refusal rate (count)", f"{_fmt(s['false_refusal_rate'])} ({s['false_refusals']})"),
-            ("latency total p50 / p95", f"{_ms(lat['total_p50'])} / {_ms(lat['total_p95'])}"),
+            ("false-refusal rate (count)", f"{fmt(s['false_refusal_rate'])} ({s['false_refusals']})"),
+            ("latency total p50 / p95", f"{fmt_ms(lat['total_p50'])} / {fmt_ms(lat['total_p95'])}"),
             (
                 "first token p50 / p95 (n)",
-                f"{_ms(lat['first_token_p50'])} / {_ms(lat['first_token_p95'])} ({lat['first_token_n']})",
+                f"{fmt_ms(lat['first_token_p50'])} / {fmt_ms(lat['first_token_p95'])} "
+                f"({lat['first_token_n']})",
             ),
             ("answer modes", ", ".join(f"{k} {v}" for k, v in s["modes"].items())),
             *((f"judge {k}", v) for k, v in s.get("judge", {}).items()),
@@ -767,59 +516,6 @@ def gold_tables(s: dict[str, Any]) -> str:
         [(t, v["n"], v["accuracy"], v["hit@1"], v["refusal_accuracy"]) for t, v in s["by_type"].items()],
     )
     return main + "\n\n" + types
-
-
-def realtimeqa_tables(s: dict[str, Any], published: dict[str, Any]) -> str:
-    parts = []
-    for subset, title in (
-        ("all", "all chosen answerable questions"),
-        ("without_short", "without short answers"),
-    ):
-        header = [
-            "system",
-            "n",
-            *(f"R@{k}" for k in KS),
-            "ctx recall",
-            "accuracy",
-            "acc | in ctx",
-            "partial",
-            "refusals",
-            "retrieve p50/p95",
-            "first token p50/p95",
-            "total p50/p95",
-        ]
-        rows = []
-        for name, figs in s["systems"].items():
-            f = figs[subset]
-            rows.append(
-                (
-                    name,
-                    f["n"],
-                    *(f.get(f"recall@{k}") for k in KS),
-                    f.get("context_recall"),
-                    f.get("accuracy"),
-                    f.get("accuracy_when_in_context"),
-                    f.get("partial_not_exact", "—"),
-                    f.get("refusals", "—"),
-                    *(
-                        f"{_ms(f.get(f'{key}_ms_p50'))} / {_ms(f.get(f'{key}_ms_p95'))}"
-                        for key in ("retrieve", "first_token", "total")
-                    ),
-                )
-            )
-        parts.append(f"**{title}**\n\n" + markdown_table(header, rows))
-    if published:
-        rows = [
-            (name, v.get("covered", "—"), v.get("accuracy_covered"), v["in_run"], v["accuracy_in_run"])
-            for name, v in published.items()
-        ]
-        parts.append(
-            "**published baselines** (answerable questions they cover; gold string in the prediction)\n\n"
-            + markdown_table(
-                ["system", "covered", "accuracy", "covered in this run", "accuracy in this run"], rows
-            )
-        )
-    return "\n\n".join(parts)
 
 
 def svg_bars(
@@ -865,7 +561,7 @@ def ascii_bars(
     top = max([v for v in values if v is not None] + [1e-9])
     pad = max((len(lab) for lab in labels), default=0)
     return "\n".join(
-        f"{lab:<{pad}} {'█' * round(width * (v or 0) / top):<{width}} {_fmt(v, digits)}{unit}"
+        f"{lab:<{pad}} {'█' * round(width * (v or 0) / top):<{width}} {fmt(v, digits)}{unit}"
         for lab, v in zip(labels, values, strict=True)
     )
 
@@ -950,7 +646,7 @@ def results_dir(base: Path, label: str) -> Path:
     return out
 
 
-def _log(line: str) -> None:
+def log_line(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
@@ -963,7 +659,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise BotError("--limit must be at least 1")
     if args.benchmark == "realtimeqa":
-        return _cmd_realtimeqa(args, config, out_base)
+        from bot.baselines import cmd_realtimeqa
+
+        return cmd_realtimeqa(args, config, out_base)
     if args.small or args.data:
         raise BotError("--small and --data apply to --benchmark realtimeqa only")
     explicit = getattr(args, "home", None) is not None or bool(env_home)
@@ -984,9 +682,9 @@ def _cmd_gold(args: argparse.Namespace, config: Config, out_base: Path, use_home
         bot = Bot(config.with_(home=store))
         bot.ingest([ROOT / "corpus"])
         if bot.llm is None and config.llm != "none":
-            _log(f"note: answer model unavailable ({bot.llm_error}); scoring extractive answers")
+            log_line(f"note: answer model unavailable ({bot.llm_error}); scoring extractive answers")
         t0 = time.perf_counter()
-        rows = run_gold(bot, items, as_of=args.as_of, log=_log)
+        rows = run_gold(bot, items, as_of=args.as_of, log=log_line)
         judge_model = os.environ.get("BOT_EVAL_JUDGE_MODEL", "")
         if judge_model:
             judge_gold(bot, rows, items, judge_model)
@@ -999,7 +697,7 @@ def _cmd_gold(args: argparse.Namespace, config: Config, out_base: Path, use_home
     thresholds = json.loads(THRESHOLDS_PATH.read_text()) if THRESHOLDS_PATH.exists() else {}
     if thresholds and not args.limit and thresholds.get("llm_model") == model_label(config):
         gate = check_thresholds(summary, thresholds)
-    meta = _meta(args, config, store if use_home else None)
+    meta = run_meta(args, config, store if use_home else None)
     _write_gold(out, meta, summary, rows, gate)
     print(gold_tables(summary))
     if gate is not None:
@@ -1008,7 +706,7 @@ def _cmd_gold(args: argparse.Namespace, config: Config, out_base: Path, use_home
     return EXIT_GATE if gate else 0
 
 
-def _meta(args: argparse.Namespace, config: Config, store: Path | None) -> dict[str, Any]:
+def run_meta(args: argparse.Namespace, config: Config, store: Path | None) -> dict[str, Any]:
     sha, dirty = git_state()
     argv = ["bot", "eval", "--benchmark", args.benchmark]
     for flag in ("data", "limit", "as_of", "out"):
@@ -1083,91 +781,3 @@ def _write_gold(
         for r in misses
     ] or ["none"]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def _cmd_realtimeqa(args: argparse.Namespace, config: Config, out_base: Path) -> int:
-    from bot.service import Bot
-
-    data: Path = args.data or DEFAULT_RTQA
-    if not (data / "questions.jsonl").exists() or not (data / "articles.jsonl").exists():
-        raise BotError(f"{data} holds no RealTimeQA data (questions.jsonl, articles.jsonl): pass --data")
-    questions = load_jsonl(data / "questions.jsonl")
-    chosen = choose_questions(questions, args.limit)
-    wanted = {a for q in chosen for a in q["search_results"]} if args.small else None
-    home = getattr(args, "home", None) or config.home.parent / (
-        "newsbot-realtimeqa" + ("-small" if args.small else "")
-    )
-    label = (
-        f"realtimeqa_{model_label(config)}"
-        + ("_small" if args.small else "")
-        + (f"_limit{args.limit}" if args.limit else "")
-    )
-    out = results_dir(out_base, label)
-    bot = Bot(config.with_(home=home))
-    t0 = time.perf_counter()
-    prepare_rtqa_store(bot, data / "articles.jsonl", wanted, _log)
-    ingest_s = time.perf_counter() - t0
-    rows = run_realtimeqa(bot, chosen, _log)
-    summary = summarise_realtimeqa(rows)
-    n_docs, n_chunks = bot.catalog.count()
-    summary.update(articles=n_docs, chunks=n_chunks, ingest_s=ingest_s, wall_s=time.perf_counter() - t0)
-    published = published_figures(data, questions, rows)
-    meta = _meta(args, config, home)
-    (out / "results.json").write_text(
-        json.dumps(
-            {"meta": meta, "summary": summary, "published": published, "rows": rows}, indent=1, default=str
-        )
-    )
-    tables = realtimeqa_tables(summary, published)
-    report = [
-        f"# RealTimeQA 2023-Q4 — {meta['llm_model']} @ {meta['git']}"
-        + (" (dirty tree)" if meta["dirty"] else ""),
-        "",
-        f"`{meta['command']}` — {meta['started']}; store {home}: {n_docs} articles, {n_chunks} chunks; "
-        f"{summary['n']} answerable questions ({summary['short_answers']} with short answers, "
-        "matched as whole words).",
-        "",
-        "R@k: gold answer string in the top-k chunks (— where the system returns fewer). ctx recall: in what "
-        "the answer model was shown. accuracy: in the generated answer. acc | in ctx: accuracy when it was "
-        "in the context. partial: most gold words present but not the exact string (not counted correct). "
-        "ours uses the question's date as as-of; the baselines see no date.",
-        "",
-        tables,
-        "",
-        _realtimeqa_charts(out, summary, rows),
-    ]
-    (out / "report.md").write_text("\n".join(report) + "\n", encoding="utf-8")
-    print(tables)
-    print(f"\nresults: {out}")
-    return 0
-
-
-def _realtimeqa_charts(out: Path, summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
-    names = list(summary["systems"])
-    figs = {n: summary["systems"][n]["all"] for n in names}
-    (out / "systems.svg").write_text(
-        svg_bars(
-            "Answer recall@5 and accuracy by system",
-            names,
-            {
-                "recall@5": [figs[n].get("recall@5") for n in names],
-                "accuracy": [figs[n].get("accuracy") for n in names],
-            },
-        )
-    )
-    md = ["## Charts", "", "![systems](systems.svg)", ""]
-    latencies = {
-        n: [r[n]["timings_ms"]["total"] for r in rows if "total" in r[n]["timings_ms"]] for n in names
-    }
-    latencies = {n: v for n, v in latencies.items() if v}
-    if latencies:
-        first = next(iter(latencies))
-        bins, counts = histogram([v / 1e3 for v in latencies[first]])
-        (out / "latency.svg").write_text(
-            svg_bars(f"Answer latency ({first}, questions per bin)", bins, {first: counts})
-        )
-        md += ["![latency](latency.svg)", ""]
-        for n, vals in latencies.items():
-            bins, counts = histogram([v / 1e3 for v in vals])
-            md += ["```", f"{n}: total latency (questions per bin)", ascii_bars(bins, counts), "```"]
-    return "\n".join(md)

@@ -28,7 +28,7 @@ def needs_rewrite(question: str) -> bool:
     return bool(_FOLLOWUP_HINT.search(question)) or len(content_words(question)) <= 2
 
 
-def rewrite_question(question: str, history: list["Message"], llm: "LLM | None") -> str:
+def rewrite_question(question: str, history: list[Message], llm: LLM | None) -> str:
     previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
     if not previous or not needs_rewrite(question):
         return question
@@ -39,7 +39,7 @@ def rewrite_question(question: str, history: list["Message"], llm: "LLM | None")
     return f"{previous[-1].rstrip()} {question}"
 
 
-def _model_rewrite(question: str, history: list["Message"], llm: "LLM") -> str | None:
+def _model_rewrite(question: str, history: list[Message], llm: LLM) -> str | None:
     turns = "\n".join(f"{m['role']}: {m['content'][:500]}" for m in history[-4:])
     messages: list[Message] = [
         {"role": "system", "content": _REWRITE_PROMPT},

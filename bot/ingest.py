@@ -67,9 +67,7 @@ def embed_text(title: str, chunk_text: str) -> str:
 
 
 class Indexer:
-    def __init__(
-        self, config: "Config", catalog: "Catalog", vectors: "VectorStore", embedder: "Embedder"
-    ) -> None:
+    def __init__(self, config: Config, catalog: Catalog, vectors: VectorStore, embedder: Embedder) -> None:
         self.config = config
         self.catalog = catalog
         self.vectors = vectors
@@ -227,7 +225,7 @@ class Indexer:
             )
 
 
-def store_identity(config: "Config", embedder: "Embedder") -> str:
+def store_identity(config: Config, embedder: Embedder) -> str:
     return f"embedder={embedder.name} chunks={config.chunk_size}/{config.chunk_overlap}"
 
 

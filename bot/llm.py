@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Iterator, TypedDict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, TypedDict
 
 from bot.types import BotError
 
@@ -51,7 +52,7 @@ BACKENDS: dict[str, str] = {
 }
 
 
-def make_llm(config: "Config") -> LLM | None:
+def make_llm(config: Config) -> LLM | None:
     """Build the configured answer model; ``None`` for ``BOT_LLM=none`` (extractive answers)."""
     if config.llm == "none":
         return None

@@ -21,9 +21,7 @@ class LlamaCppLLM(LLM):
         try:
             from llama_cpp import Llama
         except ImportError as exc:
-            raise LLMUnavailable(
-                "llama-cpp-python is not installed: pip install 'newsbot[local]'"
-            ) from exc
+            raise LLMUnavailable("llama-cpp-python is not installed: pip install 'newsbot[local]'") from exc
         self.name = model_path.stem
         # llama.cpp prints its load log to stderr from C; keep the CLI output clean.
         with contextlib.redirect_stderr(io.StringIO()):
@@ -41,7 +39,7 @@ class LlamaCppLLM(LLM):
         self._lock = threading.Lock()
 
     @classmethod
-    def from_config(cls, config: "Config") -> "LlamaCppLLM":
+    def from_config(cls, config: Config) -> LlamaCppLLM:
         path = resolve_model_path(config.llm_model, config.cache_dir)
         return cls(path, config.threads, config.llm_context_tokens)
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 class RerankInput:
     question: str
     keywords_question: str  # the question with time expressions removed
-    mention_ranges: list["DateRange"] = field(default_factory=list)
+    mention_ranges: list[DateRange] = field(default_factory=list)
 
 
 class Reranker(ABC):
@@ -51,7 +51,7 @@ class HeuristicReranker(Reranker):
         self.weights = weights or Weights()
 
     @classmethod
-    def from_config(cls, config: "Config") -> "HeuristicReranker":
+    def from_config(cls, config: Config) -> HeuristicReranker:
         return cls()
 
     def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
@@ -98,7 +98,7 @@ def _share(wanted: set[str], present: set[str]) -> float:
     return sum(1 for t in wanted if t in present) / len(wanted) if wanted else 0.0
 
 
-def _date_match(p: Passage, ranges: list["DateRange"]) -> float:
+def _date_match(p: Passage, ranges: list[DateRange]) -> float:
     """1.0 when the passage mentions a date inside the asked period (not just its publication)."""
     if not ranges:
         return 0.0
@@ -114,7 +114,7 @@ def _date_match(p: Passage, ranges: list["DateRange"]) -> float:
 BACKENDS: dict[str, str] = {"heuristic": "bot.rerank:HeuristicReranker"}
 
 
-def make_reranker(config: "Config") -> Reranker:
+def make_reranker(config: Config) -> Reranker:
     target = BACKENDS.get(config.reranker)
     if target is None:
         raise BotError(f"unknown BOT_RERANKER={config.reranker!r}; choose one of: {', '.join(BACKENDS)}")

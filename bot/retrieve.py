@@ -34,7 +34,7 @@ class Retrieval:
     question: str
     passages: list[Passage]
     support: float  # how well the best passage covers the question; gates refusals
-    date_ranges: list["DateRange"] = field(default_factory=list)
+    date_ranges: list[DateRange] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def applied_dates(self) -> list[dict[str, Any]]:
@@ -44,11 +44,11 @@ class Retrieval:
 class Retriever:
     def __init__(
         self,
-        config: "Config",
-        catalog: "Catalog",
-        vectors: "VectorStore",
-        embedder: "Embedder",
-        reranker: "Reranker",
+        config: Config,
+        catalog: Catalog,
+        vectors: VectorStore,
+        embedder: Embedder,
+        reranker: Reranker,
     ) -> None:
         self.config = config
         self.catalog = catalog
@@ -79,7 +79,9 @@ class Retriever:
         timings = {"embed_query": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "rerank": (t3 - t2) * 1e3}
         return Retrieval(question, chosen, support_of(chosen), ranges, timings)
 
-    def _candidates(self, qvec: np.ndarray, keywords: str, day_range: tuple[int, int] | None) -> list[Passage]:
+    def _candidates(
+        self, qvec: np.ndarray, keywords: str, day_range: tuple[int, int] | None
+    ) -> list[Passage]:
         n = self.config.candidates
         dense = self.vectors.query(qvec, n, day_range)
         sparse = self.catalog.keyword_search(keywords, n, day_range)

@@ -19,14 +19,14 @@ if TYPE_CHECKING:
     from bot.answer import Answerer, Event
     from bot.catalog import Catalog, DocRecord
     from bot.embedding import Embedder
-    from bot.ingest import IngestResult, Indexer
+    from bot.ingest import Indexer, IngestResult
     from bot.llm import LLM, Message
     from bot.retrieve import Retrieval, Retriever
     from bot.store import VectorStore
 
 
 class Bot:
-    def __init__(self, config: Config, llm: "LLM | None | str" = "auto") -> None:
+    def __init__(self, config: Config, llm: LLM | None | str = "auto") -> None:
         """``llm="auto"`` builds the configured model lazily; pass an LLM (or None) to inject one."""
         self.config = config
         self._llm_override = llm
@@ -34,31 +34,31 @@ class Bot:
 
     # --- components, built on first use -----------------------------------------------------------
     @cached_property
-    def catalog(self) -> "Catalog":
+    def catalog(self) -> Catalog:
         from bot.catalog import Catalog
 
         return Catalog(self.config.catalog_path)
 
     @cached_property
-    def embedder(self) -> "Embedder":
+    def embedder(self) -> Embedder:
         from bot.embedding import make_embedder
 
         return make_embedder(self.config)
 
     @cached_property
-    def vectors(self) -> "VectorStore":
+    def vectors(self) -> VectorStore:
         from bot.store import ChromaStore
 
         return ChromaStore.from_config(self.config)
 
     @cached_property
-    def indexer(self) -> "Indexer":
+    def indexer(self) -> Indexer:
         from bot.ingest import Indexer
 
         return Indexer(self.config, self.catalog, self.vectors, self.embedder)
 
     @cached_property
-    def retriever(self) -> "Retriever":
+    def retriever(self) -> Retriever:
         from bot.rerank import make_reranker
         from bot.retrieve import Retriever
 
@@ -66,7 +66,7 @@ class Bot:
         return Retriever(self.config, self.catalog, self.vectors, self.embedder, make_reranker(self.config))
 
     @cached_property
-    def llm(self) -> "LLM | None":
+    def llm(self) -> LLM | None:
         """The answer model, or None (extractive answers) when it cannot be loaded; why is kept."""
         if self._llm_override != "auto":
             return self._llm_override  # type: ignore[return-value]
@@ -79,32 +79,32 @@ class Bot:
             return None
 
     @cached_property
-    def answerer(self) -> "Answerer":
+    def answerer(self) -> Answerer:
         from bot.answer import Answerer
 
         return Answerer(self.config, self.retriever, self.llm, self.embedder)
 
     # --- operations -------------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path], progress: bool = False) -> list["IngestResult"]:
+    def ingest(self, paths: Iterable[Path], progress: bool = False) -> list[IngestResult]:
         return self.indexer.ingest_paths(paths, progress=progress)
 
     def remove(self, doc_id: str) -> bool:
         return self.indexer.remove(doc_id)
 
-    def docs(self) -> list["DocRecord"]:
+    def docs(self) -> list[DocRecord]:
         return self.catalog.docs()
 
-    def search(self, query: str, k: int | None = None, as_of: date | None = None) -> "Retrieval":
+    def search(self, query: str, k: int | None = None, as_of: date | None = None) -> Retrieval:
         from bot.answer import check_question
 
         return self.retriever.search(check_question(query), k=k, as_of=as_of)
 
-    def ask(self, question: str, history: list["Message"] | None = None, as_of: date | None = None) -> Answer:
+    def ask(self, question: str, history: list[Message] | None = None, as_of: date | None = None) -> Answer:
         return self.answerer.ask(question, history, as_of)
 
     def stream(
-        self, question: str, history: list["Message"] | None = None, as_of: date | None = None
-    ) -> Iterator["Event"]:
+        self, question: str, history: list[Message] | None = None, as_of: date | None = None
+    ) -> Iterator[Event]:
         return self.answerer.stream(question, history, as_of)
 
     def warm_up(self) -> None:

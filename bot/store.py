@@ -63,7 +63,7 @@ class ChromaStore(VectorStore):
         self._li = ChromaVectorStore(chroma_collection=self._collection)
 
     @classmethod
-    def from_config(cls, config: "Config") -> "ChromaStore":
+    def from_config(cls, config: Config) -> ChromaStore:
         return cls(_client(config), config.collection)
 
     def add(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict[str, Any]]) -> None:
@@ -111,7 +111,9 @@ class ChromaStore(VectorStore):
         if not ids:
             return {}
         got = self._collection.get(ids=ids, include=["embeddings"])
-        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+        return {
+            i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)
+        }
 
     def count(self) -> int:
         return int(self._collection.count())
@@ -121,7 +123,7 @@ class ChromaStore(VectorStore):
         return {str(m.get("doc_id")) for m in got["metadatas"] or []}
 
 
-def _client(config: "Config") -> Any:
+def _client(config: Config) -> Any:
     import chromadb
     from chromadb.config import Settings
 
