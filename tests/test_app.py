@@ -33,7 +33,7 @@ from bot.app import (
 from bot.cli import main as cli_main
 from bot.llm import Message
 from bot.service import Bot
-from bot.types import Answer, BotError
+from bot.types import Answer, BotError, Citation, Passage
 from tests.conftest import CORPUS, NOVEMBER_NAMES, FakeLLM, make_config
 
 NOVEMBER = "Who was released in November 2023?"
@@ -217,6 +217,14 @@ def test_errors_become_a_short_chat_message_not_a_traceback(exc: Exception, show
 def test_refusal_and_extractive_answers_are_labelled() -> None:
     refused = answer_html(Answer("q", "The corpus does not say.", refused=True, mode="refused"), 1)
     assert "nb-refused" in refused and "Sources" not in refused
+    passage = Passage("d#0", "d", "One. Two <b>x</b>. Three.", 0, 25, title="T", source="S")
+    quoted = Answer("q", "“Two <b>x</b>.” [1] [7]", refused=False, mode="extractive")
+    quoted.citations = [Citation(1, passage, 5, 18)]
+    shown = answer_html(quoted, 3)
+    assert "Quoted from the sources" in shown and "<mark>Two &lt;b&gt;x&lt;/b&gt;.</mark>" in shown
+    assert '<a class="nb-cite" href="#src-3-1">[1]</a>' in shown and "&#91;7&#93;" in shown, (
+        "only real sources link"
+    )
 
 
 # --- documents -------------------------------------------------------------------------------------
