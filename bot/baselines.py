@@ -12,6 +12,7 @@ published predictions are scored with the same matching, on the questions they c
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -232,19 +233,30 @@ def choose_questions(questions: Sequence[dict[str, Any]], limit: int | None) -> 
     return spread([q for q in questions if q.get("answer_in_search_results")], limit)
 
 
+def default_store(bot_home: Path, wanted: set[str] | None) -> Path:
+    """Beside the user's store, never inside it; a ``--small`` selection gets a store of its own
+    (named by a hash of its article ids), so runs of two models on the same questions share one
+    store and neither has to remove the other's articles."""
+    if wanted is None:
+        return bot_home.parent / "newsbot-realtimeqa"
+    digest = hashlib.sha256(" ".join(sorted(wanted)).encode()).hexdigest()[:10]
+    return bot_home.parent / f"newsbot-realtimeqa-small-{digest}"
+
+
 def prepare_rtqa_store(bot: Bot, articles: Path, wanted: set[str] | None, log: Callable[[str], None]) -> None:
     """Ingest the benchmark articles (all, or only ``wanted``) into the bot's own store.
 
-    Re-runs are cheap: ingest skips unchanged articles by hash, and for ``--small`` the articles of
-    an earlier, different selection are removed rather than the store being rebuilt.
+    Re-runs are cheap: ingest skips unchanged articles by hash. A store given with ``--home`` that
+    holds other articles keeps them (they are reported), so a small run there is not "small".
     """
     import tempfile
 
     if wanted is None:
         results = bot.ingest([articles], progress=sys.stderr.isatty())
     else:
-        for doc_id in {d.doc_id for d in bot.docs()} - wanted:
-            bot.remove(doc_id)
+        extra = {d.doc_id for d in bot.docs()} - wanted
+        if extra:
+            log(f"note: the store also holds {len(extra)} articles outside this selection")
         with tempfile.TemporaryDirectory() as tmp:
             subset = Path(tmp) / "realtimeqa-articles.jsonl"
             with articles.open(encoding="utf-8") as src, subset.open("w", encoding="utf-8") as out:
@@ -449,9 +461,7 @@ def cmd_realtimeqa(args: argparse.Namespace, config: Config, out_base: Path) -> 
     questions = load_jsonl(data / "questions.jsonl")
     chosen = choose_questions(questions, args.limit)
     wanted = {a for q in chosen for a in q["search_results"]} if args.small else None
-    home = getattr(args, "home", None) or config.home.parent / (
-        "newsbot-realtimeqa" + ("-small" if args.small else "")
-    )
+    home = getattr(args, "home", None) or default_store(config.home, wanted)
     label = (
         f"realtimeqa_{model_label(config)}"
         + ("_small" if args.small else "")

@@ -134,7 +134,10 @@ class CitationChecker:
         scored.sort(reverse=True)
         numbering: dict[int, Citation] = {}
         parts = []
-        for _, u in scored[:max_sentences]:
+        best = scored[0][0] if scored else 0.0
+        # A second quote only when it is nearly as relevant: padding with a weak one misleads.
+        picked = [u for score, u in scored[:max_sentences] if score >= 0.9 * best]
+        for u in picked:
             pi, s, e = units[u]
             n = self._number(numbering, passages, Support(pi, s, e, 0.0))
             parts.append(f"“{passages[pi].text[s:e]}” [{n}]")

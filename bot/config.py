@@ -55,7 +55,7 @@ class Config:
     llm_model: str = "qwen2.5-coder-0.5b"
     llm_url: str = ""
     llm_api_key: str = ""
-    llm_max_tokens: int = 200
+    llm_max_tokens: int = 120
     llm_context_tokens: int = 4096
     # How many of the retrieved passages' best sentences the model reads (bot.context).
     context_sentences: int = 3

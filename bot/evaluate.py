@@ -698,7 +698,7 @@ def _cmd_gold(args: argparse.Namespace, config: Config, out_base: Path, use_home
     if thresholds and not args.limit and thresholds.get("llm_model") == model_label(config):
         gate = check_thresholds(summary, thresholds)
     meta = run_meta(args, config, store if use_home else None)
-    _write_gold(out, meta, summary, rows, gate)
+    write_gold_report(out, meta, summary, rows, gate)
     print(gold_tables(summary))
     if gate is not None:
         print("\ngate (evals/thresholds.json): " + ("PASS" if not gate else "FAIL: " + "; ".join(gate)))
@@ -730,7 +730,7 @@ def run_meta(args: argparse.Namespace, config: Config, store: Path | None) -> di
     }
 
 
-def _write_gold(
+def write_gold_report(
     out: Path, meta: dict[str, Any], summary: dict[str, Any], rows: Sequence[GoldRow], gate: list[str] | None
 ) -> None:
     (out / "results.json").write_text(

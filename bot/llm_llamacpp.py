@@ -53,6 +53,7 @@ class LlamaCppLLM(LLM):
                 max_tokens=max_tokens,
                 temperature=0.0,
                 top_k=1,
+                repeat_penalty=1.1,  # the 0.5B model otherwise loops on a name at temperature 0
                 seed=0,
                 stream=True,
             )

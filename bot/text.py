@@ -267,9 +267,14 @@ def key_terms(text: str) -> set[str]:
     terms = set()
     for match in re.finditer(r"\b\d[\d,.]*\b|\b[A-Z][\w'’\-]+", text):
         token = match.group()
-        if match.start() == 0 or text[match.start() - 2 : match.start()].strip() in {".", "!", "?", ""}:
-            # A capital after a sentence start is not evidence of a name.
-            if not token[0].isdigit() and normalise(token) in STOPWORDS:
-                continue
+        at_start = match.start() == 0 or text[match.start() - 2 : match.start()].strip() in {
+            ".",
+            "!",
+            "?",
+            "",
+        }
+        # A capital after a sentence start is not evidence of a name.
+        if at_start and not token[0].isdigit() and normalise(token) in STOPWORDS:
+            continue
         terms.add(stem(normalise(token).rstrip(".,")))
     return {t for t in terms if t and t not in STOPWORDS}
