@@ -56,7 +56,7 @@ class IngestStats:
 
 def content_hash(article: Article) -> str:
     """Hash of everything that ends up in the index, so a metadata edit re-indexes too."""
-    fields = [article.text, article.title, article.source, article.url, article.published]
+    fields: list[object] = [article.text, article.title, article.source, article.url, article.published]
     fields += [article.place, article.language, article.authors]
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 

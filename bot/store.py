@@ -67,9 +67,9 @@ class ChromaStore(VectorStore):
         return cls(_client(config), config.collection)
 
     def add(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict[str, Any]]) -> None:
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
-        nodes = []
+        nodes: list[BaseNode] = []
         for chunk_id, vec, text, meta in zip(ids, vectors, texts, metas, strict=True):
             node = TextNode(id_=chunk_id, text=text, embedding=vec.tolist(), metadata=meta)
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=meta["doc_id"])
