@@ -64,7 +64,9 @@ class Config:
     top_k: int = 5
     candidates: int = 40
     refusal_threshold: float = 0.30
-    reranker: str = "heuristic"
+    reranker: str = "heuristic"  # or "rrf" / "dense" (ablations); see bot.rerank.BACKENDS
+    date_aware: int = 1  # 0 turns off date parsing in retrieval (ablations)
+    per_doc: int = 2  # most passages one article may fill in the top-k while others qualify
 
     # Web chat.
     host: str = "127.0.0.1"

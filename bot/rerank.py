@@ -111,7 +111,33 @@ def _date_match(p: Passage, ranges: list[DateRange]) -> float:
     return 0.0
 
 
-BACKENDS: dict[str, str] = {"heuristic": "bot.rerank:HeuristicReranker"}
+class RRFReranker(Reranker):
+    """Plain reciprocal-rank fusion of the dense and BM25 lists: the baseline the ablation starts from."""
+
+    @classmethod
+    def from_config(cls, config: "Config") -> "RRFReranker":
+        return cls()
+
+    def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
+        for p in passages:
+            p.score = p.scores.get("rrf", 0.0)
+        return sorted(passages, key=lambda p: p.score, reverse=True)
+
+
+class DenseOnlyReranker(RRFReranker):
+    """Order by embedding similarity alone (for ablations)."""
+
+    def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
+        for p in passages:
+            p.score = p.scores.get("dense", 0.0)
+        return sorted(passages, key=lambda p: p.score, reverse=True)
+
+
+BACKENDS: dict[str, str] = {
+    "heuristic": "bot.rerank:HeuristicReranker",
+    "rrf": "bot.rerank:RRFReranker",
+    "dense": "bot.rerank:DenseOnlyReranker",
+}
 
 
 def make_reranker(config: Config) -> Reranker:

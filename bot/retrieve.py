@@ -61,7 +61,7 @@ class Retriever:
 
         k = k or self.config.top_k
         t0 = time.perf_counter()
-        ranges = parse_question_dates(question, as_of or date.today())
+        ranges = parse_question_dates(question, as_of or date.today()) if self.config.date_aware else []
         published = next((r for r in ranges if r.kind == "published"), None)
         day_range = published.day_numbers() if published else None
         keywords = strip_date_expressions(question) or question
@@ -74,7 +74,7 @@ class Retriever:
         t2 = time.perf_counter()
         mentions = [r for r in ranges if r.kind == "mention"]
         ranked = self.reranker.rerank(RerankInput(question, keywords, mentions), pool)
-        chosen = diversify(ranked, k)
+        chosen = diversify(ranked, k, self.config.per_doc)
         t3 = time.perf_counter()
         timings = {"embed_query": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "rerank": (t3 - t2) * 1e3}
         return Retrieval(question, chosen, support_of(chosen), ranges, timings)
