@@ -42,7 +42,7 @@ EXIT_GATE = 3  # `bot eval` exit code when the gold set scores below evals/thres
 
 # --- normalising and matching --------------------------------------------------------------------
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "\u00a0": " "})
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")  # a group: "[1]", "[1][2]", "[1, 2]"
 _NUMERIC = re.compile(r"[\d\s.,%$€£+\-–/:]+")
 
 
@@ -83,11 +83,11 @@ def contains_answer(text: str, gold: str) -> bool:
 
 
 def partial_answer(text: str, gold: str) -> bool:
-    """Diagnostic only: most of the gold's words are there ("Kevin McCarthy" for "House Speaker
+    """Diagnostic only: at least half of the gold's words are there ("Kevin McCarthy" for "House Speaker
     Kevin McCarthy"). Counted beside accuracy, never inside it."""
     gold_words = [w for w in re.findall(r"\w+", normalise(gold)) if w not in _STOP]
     hay = set(re.findall(r"\w+", normalise(text)))
-    return bool(gold_words) and sum(w in hay for w in gold_words) * 2 > len(gold_words)
+    return bool(gold_words) and sum(w in hay for w in gold_words) * 2 >= len(gold_words)
 
 
 # --- retrieval hits --------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ class RRFReranker(Reranker):
     """Plain reciprocal-rank fusion of the dense and BM25 lists: the baseline the ablation starts from."""
 
     @classmethod
-    def from_config(cls, config: "Config") -> "RRFReranker":
+    def from_config(cls, config: Config) -> RRFReranker:
         return cls()
 
     def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
