@@ -141,10 +141,17 @@ def diversify(ranked: list[Passage], k: int, per_doc: int = 2) -> list[Passage]:
 
 
 def support_of(passages: list[Passage]) -> float:
-    """Support of the best passage: dense similarity and coverage of the question's words."""
+    """Support of the best passage: dense similarity and coverage of the question's words.
+
+    A passage that mentions the asked-about date covers a question that is only a date
+    ("What happened on February 3?"), whose other words are all stopwords.
+    """
     if not passages:
         return 0.0
-    return max(0.5 * p.scores.get("dense", 0.0) + 0.5 * p.scores.get("coverage", 0.0) for p in passages)
+    return max(
+        0.5 * p.scores.get("dense", 0.0) + 0.5 * max(p.scores.get("coverage", 0.0), p.scores.get("date", 0.0))
+        for p in passages
+    )
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
