@@ -278,6 +278,8 @@ class GoldRow:
     first_token_ms: float | None
     rewritten: str | None = None
     judge: dict[str, float] = field(default_factory=dict)
+    citations: list[dict[str, Any]] = field(default_factory=list)  # n, chunk, quoted sentence
+    passages: list[str] = field(default_factory=list)  # chunk ids, best first
 
 
 def load_gold(path: Path = GOLD_PATH) -> list[dict[str, Any]]:
@@ -314,6 +316,11 @@ def score_gold_item(item: dict[str, Any], answer: Answer, spans: list[GoldSpan],
         total_ms=total_ms,
         first_token_ms=answer.timings_ms.get("first_token"),
         rewritten=answer.rewritten_question,
+        citations=[
+            {"n": c.n, "chunk_id": c.passage.chunk_id, "quote": c.passage.text[c.quote_start : c.quote_end]}
+            for c in answer.citations
+        ],
+        passages=[p.chunk_id for p in answer.passages],
     )
 
 
