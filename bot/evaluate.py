@@ -31,6 +31,7 @@ from bot.types import BotError
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.llm import LLM
     from bot.service import Bot
     from bot.types import Answer, Citation, Passage
 
@@ -452,23 +453,29 @@ def check_thresholds(summary: dict[str, Any], thresholds: dict[str, Any]) -> lis
 
 
 # --- optional LLM judge --------------------------------------------------------------------------
-def judge_gold(bot: Bot, rows: list[GoldRow], items: Sequence[dict[str, Any]], judge_model: str) -> None:
-    """llama-index Faithfulness (answer vs its cited passages) and Correctness (vs the gold answer).
+def make_judge(config: Config, judge_model: str) -> LLM:
+    """The judge: a named model on the configured back end, never the model being evaluated."""
+    from bot.llm import make_llm
+
+    if judge_model == config.llm_model:
+        raise BotError("BOT_EVAL_JUDGE_MODEL must name a stronger model than the one being evaluated")
+    llm = make_llm(config.with_(llm_model=judge_model))
+    if llm is None:
+        raise BotError("BOT_EVAL_JUDGE_MODEL needs an answer-model back end (BOT_LLM is none)")
+    return llm
+
+
+def judge_gold(rows: list[GoldRow], items: Sequence[dict[str, Any]], judge: LLM) -> None:
+    """llama-index Faithfulness (answer vs the gold quotes) and Correctness (vs the gold answer, /5).
 
     A 0.5B model grading itself says little, so this runs only with a named, different judge model.
     """
     from llama_index.core.evaluation import CorrectnessEvaluator, FaithfulnessEvaluator
 
     from bot.baselines import make_llama_index_llm
-    from bot.llm import make_llm
 
-    if judge_model == bot.config.llm_model:
-        raise BotError("BOT_EVAL_JUDGE_MODEL must name a stronger model than the one being evaluated")
-    llm = make_llm(bot.config.with_(llm_model=judge_model))
-    if llm is None:
-        raise BotError("BOT_EVAL_JUDGE_MODEL needs an answer-model back end (BOT_LLM is none)")
-    judge = make_llama_index_llm(llm, 256)
-    faithful, correct = FaithfulnessEvaluator(llm=judge), CorrectnessEvaluator(llm=judge)
+    adapter = make_llama_index_llm(judge, 256)
+    faithful, correct = FaithfulnessEvaluator(llm=adapter), CorrectnessEvaluator(llm=adapter)
     by_id = {i["id"]: i for i in items}
     for row in rows:
         item = by_id[row.id]
@@ -709,7 +716,7 @@ def _cmd_gold(args: argparse.Namespace, config: Config, out_base: Path, use_home
         rows = run_gold(bot, items, as_of=args.as_of, log=log_line)
         judge_model = os.environ.get("BOT_EVAL_JUDGE_MODEL", "")
         if judge_model:
-            judge_gold(bot, rows, items, judge_model)
+            judge_gold(rows, items, make_judge(bot.config, judge_model))
         summary = summarise_gold(rows)
         summary["wall_s"] = time.perf_counter() - t0
     finally:

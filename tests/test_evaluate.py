@@ -234,6 +234,30 @@ def test_report_files_are_written(tmp_path: Path) -> None:
     assert (tmp_path / "scores_by_type.svg").read_text().startswith("<svg")
 
 
+def test_judge_scores_answered_items_with_the_given_model() -> None:
+    from bot.evaluate import judge_gold
+
+    def reply(messages: list) -> str:  # type: ignore[type-arg]
+        prompt = messages[0]["content"]
+        return "4.0\nMostly right." if "reference answer" in prompt.lower() else "YES"
+
+    items = [
+        {
+            "id": "a",
+            "question": "Who?",
+            "answer": "Tatti.",
+            "gold_passages": [{"quote": "Tatti was released"}],
+        },
+        {"id": "c", "question": "Why?", "answer": "", "gold_passages": []},
+    ]
+    rows = [row("a", True, False, True, 1), row("c", False, True, False, None, gold_total=0)]
+    judge = FakeLLM(reply_fn=reply)
+    judge_gold(rows, items, judge)
+    assert rows[0].judge == {"faithfulness": 1.0, "correctness": 0.8}
+    assert rows[1].judge == {} and len(judge.calls) == 2  # refused items are not judged
+    assert summarise_gold(rows)["judge"] == {"correctness": 0.8, "faithfulness": 1.0}
+
+
 # --- baselines on the bundled corpus ---------------------------------------------------------------
 def test_llama_index_baseline_uses_our_models_and_no_network(corpus_home: Path, no_network: list) -> None:
     from llama_index.core import Settings
