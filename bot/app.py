@@ -81,6 +81,7 @@ a.nb-cite { text-decoration: none; font-weight: 600; font-size: .85em; vertical-
   border-bottom: 1px solid var(--border-color-primary, #ddd); vertical-align: top; }
 .nb-failed { color: var(--error-text-color, #b91c1c); }
 .nb-hit { margin: .7rem 0; }
+.generating { animation: none !important; }
 """
 
 
@@ -382,7 +383,9 @@ def _chat_tab(chat: WebChat) -> None:
         )
         send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
         clear = gr.Button("New chat", scale=1, min_width=80)
-    args: dict[str, Any] = {"concurrency_id": "bot", "concurrency_limit": 1}
+    # No spinner, timer or pulsing border: the message itself shows progress, and a page that does
+    # not repaint constantly leaves the CPU to the model when browser and bot share a machine.
+    args: dict[str, Any] = {"concurrency_id": "bot", "concurrency_limit": 1, "show_progress": "hidden"}
     send.click(chat.ask, [question, conv], [chatbot, conv, question], api_name="ask", **args)
     question.submit(chat.ask, [question, conv], [chatbot, conv, question], api_visibility="private", **args)
     clear.click(lambda: ([], Conversation()), None, [chatbot, conv], api_name="clear")
