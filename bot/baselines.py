@@ -348,7 +348,7 @@ def _system_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     if not runs:
         return {"n": 0}
     ranks = [r["rank"] for r in runs]
-    depth = min(r["n_passages"] for r in runs) if runs else 0
+    depth = max(r["n_passages"] for r in runs)  # the system's k: llama-index's default retrieves 2
     fig: dict[str, Any] = {"n": len(runs)}
     for k in KS:
         fig[f"recall@{k}"] = hit_at_k(ranks, k) if k <= max(depth, 1) else None

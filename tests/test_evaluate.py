@@ -258,6 +258,53 @@ def test_judge_scores_answered_items_with_the_given_model() -> None:
     assert summarise_gold(rows)["judge"] == {"correctness": 0.8, "faithfulness": 1.0}
 
 
+def rtqa_row(id_: str, gold: str, ranks: dict[str, int | None], correct: bool) -> dict:  # type: ignore[type-arg]
+    row: dict = {"id": id_, "gold": gold, "short": is_short_answer(gold)}  # type: ignore[type-arg]
+    for name, rank in ranks.items():
+        row[name] = {
+            "rank": rank,
+            "n_passages": 2 if name == "llama-index" else 10,
+            "timings_ms": {"total": 10.0},
+        }
+        if name in ("ours", "llama-index"):
+            row[name].update(
+                answer="x", refused=False, correct=correct, partial=False, context_hit=rank is not None
+            )
+    return row
+
+
+def test_realtimeqa_summary_splits_short_answers_and_scores_published_baselines(tmp_path: Path) -> None:
+    from bot.baselines import published_figures, summarise_realtimeqa
+
+    rows = [
+        rtqa_row("q1", "Florida", {"bm25": 1, "dense": 4, "ours": 2, "llama-index": 1}, True),
+        rtqa_row("q2", "4", {"bm25": None, "dense": 1, "ours": 1, "llama-index": None}, False),
+    ]
+    s = summarise_realtimeqa(rows)
+    assert s["short_answers"] == 1
+    ours, li = s["systems"]["ours"], s["systems"]["llama-index"]
+    assert (
+        ours["all"]["recall@1"] == 0.5 and ours["all"]["recall@3"] == 1.0 and ours["all"]["accuracy"] == 0.5
+    )
+    assert ours["without_short"]["n"] == 1 and ours["without_short"]["accuracy"] == 1.0
+    assert li["all"]["recall@1"] == 0.5 and li["all"]["recall@3"] is None  # it only retrieves 2
+    assert s["systems"]["dense"]["all"]["recall@3"] == 0.5 and "accuracy" not in s["systems"]["dense"]["all"]
+    questions = [
+        {"id": "q1", "answer": "Florida", "answer_in_search_results": True},
+        {"id": "q2", "answer": "4", "answer_in_search_results": True},
+        {"id": "q3", "answer": "Ford", "answer_in_search_results": True},
+        {"id": "q4", "answer": "Iran", "answer_in_search_results": False},
+    ]
+    preds = [("q1", "Florida."), ("q2", "14"), ("q3", "Ford"), ("q4", "Iran")]
+    (tmp_path / "published_baselines.jsonl").write_text(
+        "".join(json.dumps({"id": i, "system": "gpt3", "prediction": p}) + "\n" for i, p in preds)
+    )
+    pub = published_figures(tmp_path, questions, rows)
+    assert pub["gpt3"]["covered"] == 3 and pub["gpt3"]["accuracy_covered"] == pytest.approx(2 / 3)
+    assert pub["gpt3"]["in_run"] == 2 and pub["gpt3"]["accuracy_in_run"] == 0.5  # "4" is not in "14"
+    assert pub["this run: ours"]["accuracy_in_run"] == 0.5
+
+
 # --- baselines on the bundled corpus ---------------------------------------------------------------
 def test_llama_index_baseline_uses_our_models_and_no_network(corpus_home: Path, no_network: list) -> None:
     from llama_index.core import Settings
