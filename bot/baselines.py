@@ -467,7 +467,7 @@ def cmd_realtimeqa(args: argparse.Namespace, config: Config, out_base: Path) -> 
         + ("_small" if args.small else "")
         + (f"_limit{args.limit}" if args.limit else "")
     )
-    out = results_dir(out_base, label)
+    meta = run_meta(args, config, home)
     bot = Bot(config.with_(home=home))
     t0 = time.perf_counter()
     prepare_rtqa_store(bot, data / "articles.jsonl", wanted, log_line)
@@ -477,7 +477,7 @@ def cmd_realtimeqa(args: argparse.Namespace, config: Config, out_base: Path) -> 
     n_docs, n_chunks = bot.catalog.count()
     summary.update(articles=n_docs, chunks=n_chunks, ingest_s=ingest_s, wall_s=time.perf_counter() - t0)
     published = published_figures(data, questions, rows)
-    meta = run_meta(args, config, home)
+    out = results_dir(out_base, label, meta["git"])
     (out / "results.json").write_text(
         json.dumps(
             {"meta": meta, "summary": summary, "published": published, "rows": rows}, indent=1, default=str

@@ -668,8 +668,8 @@ def model_label(config: Config) -> str:
     return Path(config.llm_model).stem if "/" in config.llm_model else config.llm_model
 
 
-def results_dir(base: Path, label: str) -> Path:
-    sha, _ = git_state()
+def results_dir(base: Path, label: str, sha: str) -> Path:
+    """Created when the results are written, so an interrupted run leaves nothing behind."""
     out = base / f"{date.today().isoformat()}_{sha}_{label}"
     out.mkdir(parents=True, exist_ok=True)
     return out
@@ -705,8 +705,9 @@ def _cmd_gold(args: argparse.Namespace, config: Config, out_base: Path, use_home
 
     items = spread(load_gold(), args.limit)
     label = f"gold_{model_label(config)}" + (f"_limit{args.limit}" if args.limit else "")
-    out = results_dir(out_base, label)
-    store = config.home if use_home else Path(tempfile.mkdtemp(prefix=".store-", dir=out))
+    meta = run_meta(args, config, config.home if use_home else None)  # the commit the run started at
+    out_base.mkdir(parents=True, exist_ok=True)
+    store = config.home if use_home else Path(tempfile.mkdtemp(prefix=".store-gold-", dir=out_base))
     try:
         bot = Bot(config.with_(home=store))
         bot.ingest([ROOT / "corpus"])
@@ -726,7 +727,7 @@ def _cmd_gold(args: argparse.Namespace, config: Config, out_base: Path, use_home
     thresholds = json.loads(THRESHOLDS_PATH.read_text()) if THRESHOLDS_PATH.exists() else {}
     if thresholds and not args.limit and thresholds.get("llm_model") == model_label(config):
         gate = check_thresholds(summary, thresholds)
-    meta = run_meta(args, config, store if use_home else None)
+    out = results_dir(out_base, label, meta["git"])
     write_gold_report(out, meta, summary, rows, gate)
     print(gold_tables(summary))
     if gate is not None:
