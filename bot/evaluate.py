@@ -281,6 +281,7 @@ class GoldRow:
     judge: dict[str, float] = field(default_factory=dict)
     citations: list[dict[str, Any]] = field(default_factory=list)  # n, chunk, quoted sentence
     passages: list[str] = field(default_factory=list)  # chunk ids, best first
+    notes: list[str] = field(default_factory=list)  # the pipeline's own notes (dropped sentences...)
 
 
 def load_gold(path: Path = GOLD_PATH) -> list[dict[str, Any]]:
@@ -322,6 +323,7 @@ def score_gold_item(item: dict[str, Any], answer: Answer, spans: list[GoldSpan],
             for c in answer.citations
         ],
         passages=[p.chunk_id for p in answer.passages],
+        notes=list(answer.notes),
     )
 
 
@@ -806,8 +808,9 @@ def write_gold_report(
     lines += ["## Misses", ""]
     lines += [
         f"- `{r.id}` ({r.type}, {'answerable' if r.answerable else 'must refuse'}) {r.question} → "
-        f"{'refused' if r.refused else repr(r.answer[:200])}; first gold hit at rank {r.rank}"
+        f"{'refused' if r.refused else repr(r.answer[:200])} ({r.mode}); first gold hit at rank {r.rank}"
         + (f"; searched for {r.rewritten!r}" if r.rewritten else "")
+        + "".join(f"; note: {n[:200]}" for n in r.notes)
         for r in misses
     ] or ["none"]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
