@@ -44,6 +44,8 @@ class Event:
 
 def check_question(question: str) -> str:
     question = question.strip() if isinstance(question, str) else ""
+    # Lone surrogates (invalid UTF-8 on a command line, "\ud800" in JSON) cannot be tokenized.
+    question = question.encode("utf-8", "replace").decode("utf-8")
     if not question:
         raise BotError("the question is empty: type a question about the news")
     if len(question) > MAX_QUESTION_CHARS:

@@ -45,6 +45,9 @@ class Config:
     embed_batch: int = 32
     threads: int = field(default_factory=lambda: os.cpu_count() or 2)
 
+    # Largest single document ingest reads (JSONL bulk files are streamed and exempt).
+    max_file_mb: float = 50.0
+
     # Chunking (tokens of the embedding tokenizer's rough measure, see bot.chunking).
     chunk_size: int = 200
     chunk_overlap: int = 40

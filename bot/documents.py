@@ -77,14 +77,17 @@ _ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ].*)?")
 # --- public API -------------------------------------------------------------------------------------
 
 
-def load_path(path: Path) -> list[Article]:
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # Config.max_file_mb overrides it for ingest
+
+
+def load_path(path: Path, max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[Article]:
     """Read one file into its articles (a ``.jsonl`` gives many); any problem is a DocumentError.
 
     A ``.jsonl`` file is all-or-nothing here (the first bad line raises); use :func:`iter_jsonl`
     to keep the good records of a partly broken file.
     """
     path = Path(path)
-    _check_file(path)
+    _check_file(path, max_bytes)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         return _load_jsonl_strict(path)
@@ -96,7 +99,9 @@ def load_path(path: Path) -> list[Article]:
     return [_parse_text(_decode(data, str(path)), path)]
 
 
-def iter_folder(path: Path) -> Iterator[tuple[Path, list[Article] | DocumentError]]:
+def iter_folder(
+    path: Path, max_bytes: int | None = DEFAULT_MAX_BYTES
+) -> Iterator[tuple[Path, list[Article] | DocumentError]]:
     """Walk a folder (sorted, recursive) and read every file, reporting bad files instead of raising.
 
     Hidden files and folders and ``README.md`` are skipped; files of other formats are reported as
@@ -109,7 +114,7 @@ def iter_folder(path: Path) -> Iterator[tuple[Path, list[Article] | DocumentErro
         raise DocumentError(str(path), "no such folder")
     if not path.is_dir():
         raise DocumentError(str(path), "not a folder")
-    yield from _walk(path)
+    yield from _walk(path, max_bytes)
 
 
 def iter_jsonl(path: Path) -> Iterator[Article | DocumentError]:
@@ -168,14 +173,22 @@ def _check_exists(path: Path) -> None:
         raise DocumentError(str(path), "is a folder, not a file")
 
 
-def _check_file(path: Path) -> None:
-    """Fail early, before reading, with the reason a user can fix."""
+def _check_file(path: Path, max_bytes: int | None = None) -> None:
+    """Fail early, before reading, with the reason a user can fix (a 1 GB file is never read)."""
     _check_exists(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = f"'{suffix}'" if suffix else "(no file extension)"
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise DocumentError(str(path), f"unsupported format {shown}; supported: {supported}")
+    # JSONL is the bulk format and is streamed record by record, so only single documents are capped.
+    if max_bytes is not None and suffix != ".jsonl":
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(
+                str(path),
+                f"file too large ({size / 2**20:,.0f} MB; the limit is {max_bytes / 2**20:,.0f} MB, BOT_MAX_FILE_MB)",
+            )
 
 
 def _os_reason(exc: OSError) -> str:
@@ -562,7 +575,7 @@ def _article_from_record(record: dict[str, Any], origin: str) -> Article:
 # --- folders ----------------------------------------------------------------------------------------
 
 
-def _walk(folder: Path) -> Iterator[tuple[Path, list[Article] | DocumentError]]:
+def _walk(folder: Path, max_bytes: int | None) -> Iterator[tuple[Path, list[Article] | DocumentError]]:
     try:
         entries = sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError as exc:
@@ -573,15 +586,15 @@ def _walk(folder: Path) -> Iterator[tuple[Path, list[Article] | DocumentError]]:
             continue
         if entry.is_dir():
             if not entry.is_symlink():
-                yield from _walk(entry)
+                yield from _walk(entry, max_bytes)
             continue
-        yield from _folder_entry(entry)
+        yield from _folder_entry(entry, max_bytes)
 
 
-def _folder_entry(file: Path) -> Iterator[tuple[Path, list[Article] | DocumentError]]:
+def _folder_entry(file: Path, max_bytes: int | None) -> Iterator[tuple[Path, list[Article] | DocumentError]]:
     if file.suffix.lower() != ".jsonl":
         try:
-            yield file, load_path(file)
+            yield file, load_path(file, max_bytes)
         except DocumentError as exc:
             yield file, exc
         return

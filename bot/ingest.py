@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,10 +82,12 @@ class Indexer:
         """Ingest files and folders; a bad file is reported and the rest still go in."""
         from bot.documents import iter_folder, iter_jsonl, load_path
 
+        max_bytes = int(self.config.max_file_mb * 2**20)
+
         def articles() -> Iterator[tuple[Article | DocumentError, Path | None]]:
             for path in paths:
                 if path.is_dir():
-                    for file, got in iter_folder(path):
+                    for file, got in iter_folder(path, max_bytes):
                         if isinstance(got, DocumentError):
                             yield got, None
                         else:
@@ -93,7 +96,7 @@ class Indexer:
                     yield from ((a, path) for a in iter_jsonl(path))
                 else:
                     try:
-                        yield from ((a, path) for a in load_path(path))
+                        yield from ((a, path) for a in load_path(path, max_bytes))
                     except DocumentError as exc:
                         yield exc, None
 
@@ -110,7 +113,14 @@ class Indexer:
             if isinstance(item, DocumentError):
                 results.append(IngestResult(item.origin, "failed", reason=item.reason))
                 continue
-            pending = self._prepare(item, path, known)
+            try:
+                pending = self._prepare(item, path, known)
+            except (BotError, OSError, UnicodeError, ValueError) as exc:
+                # One bad record (an unencodable character, an unwritable original) must not
+                # abort a folder or bulk ingest: report it and go on.
+                reason = exc.reason if isinstance(exc, DocumentError) else str(exc)
+                results.append(IngestResult(item.origin, "failed", item.doc_id, reason=reason))
+                continue
             if isinstance(pending, IngestResult):
                 results.append(pending)
                 continue
@@ -134,6 +144,7 @@ class Indexer:
 
     # --- steps ------------------------------------------------------------------------------------
     def _prepare(self, article: Article, path: Path | None, known: dict[str, str]) -> _Pending | IngestResult:
+        _check_encodable(article)
         digest = content_hash(article)
         old = known.get(article.doc_id)
         if old == digest:
@@ -181,11 +192,11 @@ class Indexer:
             data = path.read_bytes()
             name = path.name
         digest = hashlib.sha256(data).hexdigest()
-        target = self.config.originals_dir / digest[:2] / digest / name
+        target = self.config.originals_dir / digest[:2] / digest / _short_name(name)
         if not target.exists():
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_suffix(target.suffix + ".tmp")
+                tmp = target.parent / f".partial-{os.getpid()}"
                 tmp.write_bytes(data)
                 tmp.replace(target)
             except OSError as exc:
@@ -202,12 +213,15 @@ class Indexer:
         self.catalog.set_meta("pending", json.dumps(sorted(current - set(doc_ids))))
 
     def _clear_pending(self) -> None:
-        """After a crash: drop the vectors of documents whose catalog record was never committed."""
+        """After a crash: forget every document that was being written or removed.
+
+        Its vectors may be old, new or half deleted, so both its vectors and its catalog record go;
+        the next ingest of the file adds it afresh (and a remove is simply complete).
+        """
         pending = json.loads(self.catalog.get_meta("pending") or "[]")
-        hashes = self.catalog.hashes()
         for doc_id in pending:
-            if doc_id not in hashes:
-                self.vectors.delete_doc(doc_id)
+            self.vectors.delete_doc(doc_id)
+            self.catalog.remove(doc_id)
         if pending:
             self.catalog.set_meta("pending", "[]")
 
@@ -246,6 +260,7 @@ def _chunk_meta(article: Article, chunk: Chunk) -> dict[str, Any]:
 
 
 def _record(article: Article) -> dict[str, Any]:
+    """Everything the reader takes back, so a rebuilt record hashes the same."""
     return {
         "id": article.doc_id,
         "title": article.title,
@@ -253,8 +268,30 @@ def _record(article: Article) -> dict[str, Any]:
         "published": article.published,
         "url": article.url,
         "source": article.source,
+        "place": article.place,
+        "language": article.language,
         "authors": article.authors,
     }
+
+
+def _check_encodable(article: Article) -> None:
+    """A lone surrogate (from an escaped JSON string) cannot be stored or embedded: refuse the record."""
+    for name in ("text", "title", "source", "url", "place", "doc_id"):
+        try:
+            getattr(article, name).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise DocumentError(
+                article.origin, f"{name} holds an invalid character (position {exc.start})"
+            ) from exc
+
+
+def _short_name(name: str, limit: int = 200) -> str:
+    """Keep the original's name, shortened to fit file-system limits (255 bytes) with room to spare."""
+    if len(name.encode()) <= limit:
+        return name
+    suffix = Path(name).suffix[:16]
+    stem = Path(name).stem.encode()[: limit - len(suffix.encode())].decode("utf-8", "ignore")
+    return stem + suffix
 
 
 def _progress_bar(enabled: bool) -> Any:

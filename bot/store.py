@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -61,6 +63,10 @@ class ChromaStore(VectorStore):
         except Exception as exc:  # chromadb raises many types for a bad store
             raise StoreError(f"cannot open the Chroma collection {collection!r}: {exc}") from exc
         self._li = ChromaVectorStore(chroma_collection=self._collection)
+        try:
+            self._max_batch = int(client.get_max_batch_size())
+        except Exception:
+            self._max_batch = 5000
 
     @classmethod
     def from_config(cls, config: Config) -> ChromaStore:
@@ -74,10 +80,15 @@ class ChromaStore(VectorStore):
             node = TextNode(id_=chunk_id, text=text, embedding=vec.tolist(), metadata=meta)
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=meta["doc_id"])
             nodes.append(node)
-        self._li.add(nodes)
+        # Chroma caps one add at its max batch size (5,461 here); a long document can exceed it.
+        step = self._max_batch
+        for lo in range(0, len(nodes), step):
+            with _damaged_store_errors():
+                self._li.add(nodes[lo : lo + step])
 
     def delete_doc(self, doc_id: str) -> None:
-        self._li.delete(ref_doc_id=doc_id)
+        with _damaged_store_errors():
+            self._li.delete(ref_doc_id=doc_id)
 
     def query(
         self, vector: np.ndarray, k: int, day_range: tuple[int, int] | None = None
@@ -100,9 +111,10 @@ class ChromaStore(VectorStore):
         n = self.count()
         if n == 0:
             return []
-        result = self._li.query(
-            VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=min(k, n), filters=filters)
-        )
+        with _damaged_store_errors():
+            result = self._li.query(
+                VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=min(k, n), filters=filters)
+            )
         # ChromaVectorStore reports exp(-distance); with cosine distance that is exp(cos - 1).
         sims = [1.0 + math.log(max(s, 1e-12)) for s in result.similarities or []]
         return list(zip(result.ids or [], sims, strict=False))
@@ -110,17 +122,36 @@ class ChromaStore(VectorStore):
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
-        got = self._collection.get(ids=ids, include=["embeddings"])
+        with _damaged_store_errors():
+            got = self._collection.get(ids=ids, include=["embeddings"])
         return {
             i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)
         }
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with _damaged_store_errors():
+            return int(self._collection.count())
 
     def doc_ids(self) -> set[str]:
-        got = self._collection.get(include=["metadatas"])
+        with _damaged_store_errors():
+            got = self._collection.get(include=["metadatas"])
         return {str(m.get("doc_id")) for m in got["metadatas"] or []}
+
+
+@contextmanager
+def _damaged_store_errors() -> Iterator[None]:
+    """Chroma reports a damaged index as an internal error; say what it means and what fixes it."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:
+        if type(exc).__name__ in {"InternalError", "RuntimeError", "OSError"} or "hnsw" in str(exc).lower():
+            raise StoreError(
+                f"the vector store is damaged or unreadable ({type(exc).__name__}: {str(exc)[:200]}); "
+                "run `bot reindex` to rebuild it from the kept originals"
+            ) from exc
+        raise
 
 
 def _client(config: Config) -> Any:

@@ -317,21 +317,13 @@ def test_huge_question_on_the_command_line_is_one_line(corpus_home: Path) -> Non
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: a lone surrogate in a question (invalid UTF-8 on the command line, or a JSON "
-    "'\\ud800' from the web) reaches the tokenizer and raises TypeError instead of BotError",
-)
-def test_question_with_a_lone_surrogate_is_a_bot_error(extractive: Bot) -> None:
-    with pytest.raises(BotError):
-        extractive.search("Who was released \ud800 in November 2023?")
+def test_question_with_a_lone_surrogate_is_answered(extractive: Bot) -> None:
+    """The unencodable character is replaced, and the rest of the question still finds its passage."""
+    found = extractive.search("Who was released \ud800 in November 2023?")
+    assert "November 2023" in found.passages[0].text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: invalid UTF-8 in a command-line question becomes 'error: unexpected TypeError'",
-)
-def test_invalid_utf8_question_on_the_command_line_is_a_clear_error(corpus_home: Path) -> None:
+def test_invalid_utf8_question_on_the_command_line_is_searched(corpus_home: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     env.update({"BOT_HOME": str(corpus_home), "BOT_LLM": "none", "LC_ALL": "C.UTF-8"})
     proc = subprocess.run(
@@ -339,8 +331,8 @@ def test_invalid_utf8_question_on_the_command_line_is_a_clear_error(corpus_home:
         cwd=ROOT, env=env, capture_output=True, timeout=60,
     )  # fmt: skip
     err = proc.stderr.decode("utf-8", "replace")
-    assert proc.returncode == 1 and "Traceback" not in err
-    assert "unexpected" not in err, err
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert "November 2023" in proc.stdout.decode("utf-8", "replace")
 
 
 # --- files ------------------------------------------------------------------------------------------
@@ -461,11 +453,6 @@ def test_catalog_original_pointing_outside_home_is_not_read(tmp_path: Path) -> N
     assert not any("secret" in p for p in tree(config.home))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: a file name of 252-255 bytes is valid, but keeping its original writes "
-    "'<name>.tmp' (over NAME_MAX), and the BotError from _keep_original aborts the whole folder ingest",
-)
 def test_longest_file_name_fails_alone_in_a_folder(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -476,11 +463,6 @@ def test_longest_file_name_fails_alone_in_a_folder(tmp_path: Path) -> None:
     assert len(results) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: a JSONL record (or YAML front matter) with an escaped lone surrogate ('\\ud800') "
-    "raises UnicodeEncodeError out of ingest, aborting the whole folder instead of failing one record",
-)
 def test_lone_surrogate_in_a_record_fails_that_record_only(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -494,18 +476,7 @@ def test_lone_surrogate_in_a_record_fails_that_record_only(tmp_path: Path) -> No
 # --- huge files ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "megabytes",
-    [
-        2,
-        pytest.param(
-            5,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="core bug: ChromaStore.add sends all chunks of a flush in one call; a document "
-                "of more than 5,461 chunks (~3.5 MB of text) exceeds Chroma's max batch size and "
-                "ingest dies with chromadb InternalError",
-            ),
-        ),
-    ],
+    [2, 5],
 )
 def test_huge_single_line_ingests_cleanly(tmp_path: Path, megabytes: int) -> None:
     """A multi-megabyte line with no line break: read, chunked with exact offsets, stored consistently.
@@ -594,11 +565,6 @@ def test_one_gigabyte_jsonl_is_refused_without_reading_it(tmp_path: Path) -> Non
     assert got["reason"] and got["seconds"] < 2 and got["max_rss_mb"] < 300, got
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: no file size limit; load_path reads a 1 GB file into memory (~4 s, ~1 GB RSS) "
-    "before finding it is not text, and a 1 GB text file would be decoded and chunked whole",
-)
 @pytest.mark.parametrize("suffix", [".txt", ".md", ".html", ".pdf"])
 def test_one_gigabyte_file_is_refused_by_size_before_it_is_read(tmp_path: Path, suffix: str) -> None:
     got = _probe(_sparse(tmp_path / f"huge{suffix}"), timeout=10)

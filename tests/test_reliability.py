@@ -380,11 +380,6 @@ def test_reindex_of_an_empty_or_missing_store_is_a_clear_error(tmp_path: Path) -
     assert_clean_error(proc, "nothing to reindex")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: ingest._record keeps no place/language in a kept JSONL original, so a rebuilt "
-    "record loses them (and its content hash changes)",
-)
 def test_reindex_keeps_every_jsonl_field(tmp_path: Path) -> None:
     """JSONL records carry place and language; the kept original must too."""
     config = make_config(tmp_path / "home")
@@ -504,11 +499,6 @@ def test_crash_between_vectors_and_catalog_for_a_new_document(tmp_path: Path) ->
     assert_consistent(config)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: Indexer._clear_pending keeps the new vectors of a pending document that is "
-    "still in the catalog (an interrupted update), so vectors and catalog chunks disagree",
-)
 def test_crash_between_vectors_and_catalog_for_an_updated_document(tmp_path: Path) -> None:
     config = make_config(tmp_path / "home")
     doc = tmp_path / "doc.txt"
@@ -528,11 +518,6 @@ def test_crash_between_vectors_and_catalog_for_an_updated_document(tmp_path: Pat
     assert_consistent(config)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: after a remove interrupted between deleting the vectors and the catalog "
-    "record, the document stays listed without vectors and re-ingesting it says 'unchanged'",
-)
 def test_crash_during_remove_leaves_a_consistent_store(tmp_path: Path) -> None:
     config = make_config(tmp_path / "home")
     folder = synthetic_articles(tmp_path / "a", 2)
@@ -631,11 +616,6 @@ def test_damaged_vector_index_is_a_one_line_error(hnsw_store: Config, tmp_path: 
     assert_clean_error(proc)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: a damaged HNSW index surfaces as 'unexpected InternalError ... set BOT_DEBUG=1' "
-    "instead of a StoreError that says the store is damaged and names `bot reindex`",
-)
 @pytest.mark.parametrize("damaged", ["header.bin", "data_level0.bin", "index_metadata.pickle"])
 def test_damaged_vector_index_names_reindex(hnsw_store: Config, tmp_path: Path, damaged: str) -> None:
     config = _damaged_copy(hnsw_store, tmp_path, damaged)
