@@ -33,6 +33,9 @@ from bot.service import Bot
 from bot.types import Answer, BotError
 from tests.conftest import CORPUS, NOVEMBER_NAMES, FakeLLM, make_config
 
+# Fault injection and fuzzing take minutes: part of CI, not of the edit-test loop (make test-fast).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 NOVEMBER = "Who was released in November 2023?"
 MARKER = re.compile(r"\[(\d+)\]")
@@ -526,6 +529,7 @@ import json, sys, time
 from pathlib import Path
 from bot.documents import load_path
 from bot.types import DocumentError
+
 t0 = time.monotonic()
 try:
     load_path(Path(sys.argv[1]))

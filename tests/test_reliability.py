@@ -32,6 +32,9 @@ from bot.reindex import _forget_chroma, reindex
 from bot.service import Bot
 from tests.conftest import CORPUS, NOVEMBER_NAMES, make_config
 
+# Fault injection and fuzzing take minutes: part of CI, not of the edit-test loop (make test-fast).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 BOT = [sys.executable, "-m", "bot"]
 QUESTIONS = [
