@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks" / "realtimeqa-2023q4"
 DEFAULT_OUT = ROOT / "benchmarks" / "results"
 TOP_K = 5
+BUDGET_CHARS = 4000  # about what our top 5 hold (5 chunks of 200 tokens)
 MODEL_MAX_TOKENS = 256  # MiniLM's window: longer texts are truncated to this many word pieces
 WARMUP_QUERIES = ("hurricane damage in Florida", "who won the election", "central bank interest rates")
 PIPELINES = {
@@ -448,6 +449,12 @@ def measure_queries(
     # CPU time per query (all threads): what an idle machine's wall time would roughly be.
     out["cpu"] = latency_stats([cpu_ms[q["id"]] for q in timed])
     hits = [any(contains_answer(t, q["answer"]) for t in texts[q["id"]][:TOP_K]) for q in recall]
+    # Bigger chunks hold more text in their top 5: also score every system on the same amount of
+    # retrieved text (the first BUDGET_CHARS characters of its top 5, in rank order).
+    budget_hits = [
+        contains_answer("\n".join(texts[q["id"]][:TOP_K])[:BUDGET_CHARS], q["answer"]) for q in recall
+    ]
+    sizes = [sum(len(t) for t in texts[q["id"]][:TOP_K]) for q in recall]
     long_hits = [h for h, q in zip(hits, recall, strict=True) if not is_short_answer(q["answer"])]
     out.update(
         {
@@ -456,6 +463,9 @@ def measure_queries(
             "recall_at_5_long": sum(long_hits) / len(long_hits) if long_hits else None,
             "recall_n_long": len(long_hits),
             "recall_hits": {q["id"]: h for q, h in zip(recall, hits, strict=True)},
+            "recall_at_5_budget": sum(budget_hits) / len(budget_hits) if budget_hits else None,
+            "budget_chars": BUDGET_CHARS,
+            "top5_chars_mean": sum(sizes) / len(sizes) if sizes else None,
             "load": loadavg(),
         }
     )
@@ -923,6 +933,8 @@ ROWS: list[tuple[str, tuple[str, ...], int]] = [
     ("retrieval CPU time p95, ms", ("retrieval", "cpu", "p95_ms"), 1),
     ("answer recall@5", ("retrieval", "recall_at_5"), 3),
     ("answer recall@5 without short answers", ("retrieval", "recall_at_5_long"), 3),
+    ("characters in the top 5 (mean)", ("retrieval", "top5_chars_mean"), 0),
+    ("answer recall in the top 5's first 4,000 characters", ("retrieval", "recall_at_5_budget"), 3),
     ("time to first token p50, ms", ("answers", "first_token", "p50_ms"), 0),
     ("time to first token p95, ms", ("answers", "first_token", "p95_ms"), 0),
     ("full answer p50, ms", ("answers", "total", "p50_ms"), 0),
@@ -1180,6 +1192,7 @@ def render(report: dict[str, Any], png: bool) -> str:
         + (" (dirty)" if meta["git"]["dirty"] else "")
         + ".",
         "",
+        *([f"Note: {meta['note']}", ""] if meta.get("note") else []),
         f"Settings: chunks {meta['settings']['chunk_size']}/{meta['settings']['chunk_overlap']}, "
         f"embed batch {meta['settings']['embed_batch']}, {meta['settings']['questions']} timed questions, "
         f"{meta['settings']['answers']} answered with the model, raw ceiling on {meta['settings']['raw_chunks']} chunks.",
@@ -1272,6 +1285,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--chunk-overlap", type=int, default=defaults.chunk_overlap)
     p.add_argument("--embed-batch", type=int, default=defaults.embed_batch)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--note", default="", help="a line recorded with the results (e.g. which source snapshot)")
     p.add_argument("--render", type=Path, help="only rewrite results.md (and derived JSON fields) of DIR")
     p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     p.add_argument("--spec", type=Path, help=argparse.SUPPRESS)
@@ -1307,6 +1321,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
             "versions": versions(),
             "git": git_state(),
             "load_start": loadavg(),
+            "note": args.note,
             "settings": {
                 "articles": len(base),
                 "scales": scales,
