@@ -440,6 +440,15 @@ GATED_MIN = (
 GATED_MAX = ("false_refusal_rate",)
 
 
+def thresholds_for(model: str, path: Path = THRESHOLDS_PATH) -> dict[str, Any] | None:
+    """The gate of one answer model: each bundled model has its own measured floor, so switching
+    the default model keeps a gate (its entry is set from a full run of that model)."""
+    if not path.exists():
+        return None
+    entry: dict[str, Any] | None = json.loads(path.read_text()).get("models", {}).get(model)
+    return entry
+
+
 def check_thresholds(summary: dict[str, Any], thresholds: dict[str, Any]) -> list[str]:
     """Failures as readable lines: a minimum not reached, or a maximum exceeded (NaN fails)."""
     failures = []
@@ -726,8 +735,8 @@ def _cmd_gold(args: argparse.Namespace, config: Config, out_base: Path, use_home
         if not use_home:
             shutil.rmtree(store, ignore_errors=True)
     gate: list[str] | None = None
-    thresholds = json.loads(THRESHOLDS_PATH.read_text()) if THRESHOLDS_PATH.exists() else {}
-    if thresholds and not args.limit and thresholds.get("llm_model") == model_label(config):
+    thresholds = thresholds_for(model_label(config))
+    if thresholds and not args.limit:
         gate = check_thresholds(summary, thresholds)
     out = results_dir(out_base, label, meta["git"])
     write_gold_report(out, meta, summary, rows, gate)
