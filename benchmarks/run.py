@@ -446,7 +446,8 @@ def measure_queries(
         ms[qid] = (time.perf_counter() - t0) * 1e3
         cpu_ms[qid] = (cpu_seconds() - c0) * 1e3
     out = latency_stats([ms[q["id"]] for q in timed])
-    # CPU time per query (all threads): what an idle machine's wall time would roughly be.
+    # CPU time per query (all threads): steadier than wall time when the machine is shared. On an
+    # idle machine it exceeds wall time, as the query embedding runs on two threads.
     out["cpu"] = latency_stats([cpu_ms[q["id"]] for q in timed])
     hits = [any(contains_answer(t, q["answer"]) for t in texts[q["id"]][:TOP_K]) for q in recall]
     # Bigger chunks hold more text in their top 5: also score every system on the same amount of
@@ -929,7 +930,7 @@ ROWS: list[tuple[str, tuple[str, ...], int]] = [
     ("retrieval p50, ms", ("retrieval", "p50_ms"), 1),
     ("retrieval p95, ms", ("retrieval", "p95_ms"), 1),
     ("retrieval p95, default as_retriever() (top 2), ms", ("retrieval", "default_top2", "p95_ms"), 1),
-    ("retrieval CPU time p50, ms (≈ idle-machine wall)", ("retrieval", "cpu", "p50_ms"), 1),
+    ("retrieval CPU time p50, ms (all threads)", ("retrieval", "cpu", "p50_ms"), 1),
     ("retrieval CPU time p95, ms", ("retrieval", "cpu", "p95_ms"), 1),
     ("answer recall@5", ("retrieval", "recall_at_5"), 3),
     ("answer recall@5 without short answers", ("retrieval", "recall_at_5_long"), 3),
@@ -1142,12 +1143,6 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             f"retrieval p95 ({_get(oursN, 'ingest', 'articles')} articles), ms",
             "≤ 100",
             _get(oursN, "retrieval", "p95_ms"),
-            lambda v: v <= 100,
-        ),
-        (
-            f"retrieval p95 ({_get(oursN, 'ingest', 'articles')} articles), CPU ms per query",
-            "≤ 100",
-            _get(oursN, "retrieval", "cpu", "p95_ms"),
             lambda v: v <= 100,
         ),
         (
