@@ -1267,6 +1267,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--skip-baselines", action="store_true", help="ours only (no llama-index pipelines)")
     p.add_argument(
+        "--pipelines",
+        default=",".join(PIPELINES),
+        help="which pipelines to run, comma-separated (default all: " + ",".join(PIPELINES) + ")",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep what --out's results.json already holds and run only the missing pipelines",
+    )
+    p.add_argument(
         "--scale-baselines", action="store_true", help="llama-index pipelines at every scale, not only 1x"
     )
     p.add_argument("--no-serve", action="store_true", help="skip the `bot serve` peak RSS")
@@ -1287,8 +1297,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _done(entry: Any) -> bool:
+    return isinstance(entry, dict) and "error" not in entry
+
+
 def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str, Any]:
     started = time.time()
+    wanted = [k.strip() for k in str(args.pipelines).split(",") if k.strip()]
+    unknown = set(wanted) - set(PIPELINES)
+    if unknown:
+        raise SystemExit(f"unknown pipeline(s) {sorted(unknown)}: choose from {', '.join(PIPELINES)}")
     scales = [int(s) for s in str(args.scales).split(",") if s.strip()]
     out = args.out or DEFAULT_OUT / datetime.now().strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
@@ -1333,6 +1351,11 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
         },
         "runs": {},
     }
+    previous = out / "results.json"
+    if args.resume and previous.exists():  # a long run split over sessions, or resumed after a kill
+        earlier = json.loads(previous.read_text())
+        report["runs"] = earlier.get("runs", {})
+        report["meta"]["resumed"] = [*earlier["meta"].get("resumed", []), _meta_summary(earlier["meta"])]
     try:
         for i, scale in enumerate(scales):
             label = f"{scale}x"
@@ -1340,8 +1363,8 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
             corpus_path = work / f"corpus-{label}.jsonl"
             size = write_jsonl(corpus, corpus_path)
             run_dir = work / label
-            run_entry: dict[str, Any] = {"articles": len(corpus), "mb": size / 1e6}
-            report["runs"][label] = run_entry
+            run_entry: dict[str, Any] = report["runs"].setdefault(label, {})
+            run_entry.update({"articles": len(corpus), "mb": size / 1e6})
             common = {
                 "corpus": str(corpus_path),
                 "articles": len(corpus),
@@ -1358,8 +1381,16 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
             kinds = ["ours"]
             if not args.skip_baselines and (i == 0 or args.scale_baselines):
                 kinds += ["li_chunks", "li_defaults"]
-            for kind in kinds:
+            for kind in [k for k in kinds if k in wanted]:
+                if _done(run_entry.get(kind)):
+                    log(f"{label}: {kind} already measured in {out} (--resume)")
+                    continue
                 home = run_dir / kind
+                shutil.rmtree(home, ignore_errors=True)  # a killed earlier attempt leaves a partial store
+                if args.in_process:  # chromadb caches one client per path: it would write into the void
+                    from chromadb.api.client import SharedSystemClient
+
+                    SharedSystemClient.clear_system_cache()
                 home.mkdir(parents=True, exist_ok=True)
                 spec = {
                     **common,
@@ -1382,6 +1413,11 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
         if not args.keep and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
     return _save(report, out, started, final=True)
+
+
+def _meta_summary(meta: dict[str, Any]) -> dict[str, Any]:
+    keep = ("command", "started", "finished", "updated", "git", "load_start", "load_end", "duration_s")
+    return {k: meta[k] for k in keep if k in meta}
 
 
 def _save(

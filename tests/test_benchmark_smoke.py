@@ -147,3 +147,26 @@ def test_helpers() -> None:
     ]
     chart = bench.ascii_chart("t", [1, 2], [1.0, 2.0], "s")
     assert "|" in chart or "╂" in chart
+
+
+def test_resume_runs_only_the_missing_pipeline(report: dict[str, Any]) -> None:
+    root = Path(report["_root"])
+    out = root / "out"
+    saved = json.loads((out / "results.json").read_text())
+    ours_before = saved["runs"]["1x"]["ours"]
+    del saved["runs"]["1x"]["li_defaults"]
+    (out / "results.json").write_text(json.dumps(saved))
+    argv = [
+        "--data", str(root / "data"), "--articles", "5", "--scales", "1,2", "--questions", "4",
+        "--answers", "0", "--raw-chunks", "8", "--chunk-size", "64", "--chunk-overlap", "8",
+        "--in-process", "--no-serve", "--no-cold", "--out", str(out), "--workdir", str(root / "work"),
+        "--resume", "--pipelines", "li_defaults",
+    ]  # fmt: skip
+    assert bench.main(argv) == 0
+    resumed = json.loads((out / "results.json").read_text())
+    assert resumed["runs"]["1x"]["ours"] == ours_before  # kept, not measured again
+    assert "ingest" in resumed["runs"]["1x"]["li_defaults"]  # measured now
+    assert "li_chunks" in resumed["runs"]["1x"] and "ours" in resumed["runs"]["2x"]
+    assert len(resumed["meta"]["resumed"]) == 1
+    with pytest.raises(SystemExit, match="unknown pipeline"):
+        bench.main([*argv[:-1], "li_nonsense"])
