@@ -65,6 +65,7 @@ class SystemRun:
     refused: bool = False
     context: list[Passage] = field(default_factory=list)  # what the answer model was shown
     timings_ms: dict[str, float] = field(default_factory=dict)
+    mode: str | None = None  # ours: "generated", "extractive" (quoted) or "refused"
 
 
 # --- retrieval-only baselines --------------------------------------------------------------------
@@ -297,7 +298,9 @@ def run_realtimeqa(
         timings = {"retrieve": (t1 - t0) * 1e3, "total": (t2 - t1) * 1e3}
         if "first_token" in answer.timings_ms:
             timings["first_token"] = answer.timings_ms["first_token"]
-        runs["ours"] = SystemRun(found.passages, answer.text, answer.refused, answer.passages, timings)
+        runs["ours"] = SystemRun(
+            found.passages, answer.text, answer.refused, answer.passages, timings, answer.mode
+        )
         if li is not None:
             runs["llama-index"] = li.run(question)
         row: dict[str, Any] = {"id": q["id"], "date": q["date"], "question": question, "gold": gold}
@@ -327,6 +330,8 @@ def _score_run(run: Any, gold: str) -> dict[str, Any]:
             partial=not run.refused and partial_answer(strip_markers(run.answer), gold),
             context_hit=_rank_of(run.context, gold) is not None,
         )
+    if run.mode:
+        out["mode"] = run.mode
     return out
 
 
@@ -358,6 +363,15 @@ def _system_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
         fig["accuracy_when_in_context"] = mean([float(r["correct"]) for r in runs if r["context_hit"]])
         fig["partial_not_exact"] = sum(bool(r["partial"]) and not r["correct"] for r in runs)
         fig["refusals"] = sum(bool(r["refused"]) for r in runs)
+    modes = sorted({r["mode"] for r in runs if r.get("mode")})
+    if modes:  # how often our answer was the model's, a verbatim quote, or a refusal, and how right
+        fig["by_mode"] = {
+            m: {
+                "n": sum(r.get("mode") == m for r in runs),
+                "correct": sum(bool(r.get("correct")) for r in runs if r.get("mode") == m),
+            }
+            for m in modes
+        }
     for key in ("retrieve", "total", "first_token"):
         vals = [r["timings_ms"][key] for r in runs if key in r["timings_ms"]]
         if vals:
@@ -438,6 +452,12 @@ def realtimeqa_tables(s: dict[str, Any], published: dict[str, Any]) -> str:
                 )
             )
         parts.append(f"**{title}**\n\n" + markdown_table(header, rows))
+        modes = s["systems"].get("ours", {}).get(subset, {}).get("by_mode")
+        if modes:
+            parts.append(
+                "ours by answer mode: "
+                + ", ".join(f"{m} {v['n']} ({v['correct']} right)" for m, v in modes.items())
+            )
     if published:
         rows = [
             (name, v.get("covered", "—"), v.get("accuracy_covered"), v["in_run"], v["accuracy_in_run"])

@@ -278,11 +278,12 @@ def rtqa_row(id_: str, gold: str, ranks: dict[str, int | None], correct: bool) -
             row[name].update(
                 answer="x", refused=False, correct=correct, partial=False, context_hit=rank is not None
             )
+    row["ours"]["mode"] = "generated" if correct else "extractive"
     return row
 
 
 def test_realtimeqa_summary_splits_short_answers_and_scores_published_baselines(tmp_path: Path) -> None:
-    from bot.baselines import published_figures, summarise_realtimeqa
+    from bot.baselines import published_figures, realtimeqa_tables, summarise_realtimeqa
 
     rows = [
         rtqa_row("q1", "Florida", {"bm25": 1, "dense": 4, "ours": 2, "llama-index": 1}, True),
@@ -297,6 +298,12 @@ def test_realtimeqa_summary_splits_short_answers_and_scores_published_baselines(
     assert ours["without_short"]["n"] == 1 and ours["without_short"]["accuracy"] == 1.0
     assert li["all"]["recall@1"] == 0.5 and li["all"]["recall@3"] is None  # it only retrieves 2
     assert s["systems"]["dense"]["all"]["recall@3"] == 0.5 and "accuracy" not in s["systems"]["dense"]["all"]
+    assert ours["all"]["by_mode"] == {
+        "extractive": {"n": 1, "correct": 0},
+        "generated": {"n": 1, "correct": 1},
+    }
+    assert "by_mode" not in li["all"]
+    assert "ours by answer mode: extractive 1 (0 right), generated 1 (1 right)" in realtimeqa_tables(s, {})
     questions = [
         {"id": "q1", "answer": "Florida", "answer_in_search_results": True},
         {"id": "q2", "answer": "4", "answer_in_search_results": True},
