@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 MENTION = "mention"
 PUBLISHED = "published"
@@ -136,8 +137,14 @@ def find_date_mentions(text: str, published: date | None) -> list[tuple[int, int
     "in November 2023"), so ``text[char_start:char_end]`` can be highlighted. Expressions that need
     a reference day ("last week", "February 3") are skipped when ``published`` is None.
     """
+    return list(_date_mentions(text, published))
+
+
+@lru_cache(maxsize=4096)
+def _date_mentions(text: str, published: date | None) -> tuple[tuple[int, int, date, date], ...]:
+    # Cached: the reranker asks again for every candidate passage of every dated question.
     ctx = _Ctx(ref=_as_date(published) if published is not None else None, question=False)
-    return [(s.core, s.end, s.res.lo, s.res.hi) for s in _find_spans(text, ctx)]
+    return tuple((s.core, s.end, s.res.lo, s.res.hi) for s in _find_spans(text, ctx))
 
 
 def overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:

