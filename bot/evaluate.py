@@ -339,7 +339,6 @@ def run_gold(
     for item in items:
         when = date.fromisoformat(item["as_of"]) if item.get("as_of") else as_of
         spans = gold_item_spans(bot, item)
-        forget_previous_prompt(bot)
         t0 = time.perf_counter()
         answer = bot.ask(item["question"], history=item.get("history") or None, as_of=when)
         row = score_gold_item(item, answer, spans, (time.perf_counter() - t0) * 1e3)
@@ -350,20 +349,6 @@ def run_gold(
                 verdict = "ok (refused)" if row.refused else "WRONG (answered)"
             log(f"{row.id} {row.type:13} {verdict:16} {row.total_ms / 1e3:5.1f}s  {answer.text[:90]!r}")
     return rows
-
-
-def forget_previous_prompt(bot: Bot) -> None:
-    """Make each item's answer independent of the item before it.
-
-    llama-cpp-python reuses the cached prefix of the previous prompt, and evaluating the rest of a
-    prompt from a different offset changes the logits slightly: seen here, the same question got
-    "Simona Halperin [1]" after one question and "Zakharova [1]" after another. An eval whose
-    per-item answers depend on item order (or on ``--limit``) cannot gate CI, so the cache is
-    cleared first; back ends without one are left alone.
-    """
-    reset = getattr(getattr(bot.llm, "_llm", None), "reset", None)
-    if callable(reset):
-        reset()
 
 
 def summarise_gold(rows: Sequence[GoldRow]) -> dict[str, Any]:

@@ -48,6 +48,12 @@ class LlamaCppLLM(LLM):
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
         with self._lock:
+            # llama-cpp-python reuses the previous prompt's cached prefix and evaluates the rest from
+            # a different offset, which changes the logits slightly: the same question got "Simona
+            # Halperin [1]" after one question and "Zakharova [1]" after another. An answer must not
+            # depend on what someone asked before, so every generation starts from an empty context
+            # (it costs re-reading the ~40-token system prompt).
+            self._llm.reset()
             chunks = self._llm.create_chat_completion(
                 messages=list(messages),
                 max_tokens=max_tokens,

@@ -2,7 +2,7 @@
 
 The pool is larger than the final top-k so the reranker can promote what either search ranked
 low; the date logic distinguishes questions about *when things happened* (boost passages that
-mention the period) from questions about *when they were reported* (filter by publication day).
+mention the period) from questions about *when they were reported* (prefer passages published then).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.rerank import RerankInput
+from bot.rerank import RerankInput, published_match
 from bot.text import content_words
 from bot.types import Passage
 
@@ -62,37 +62,47 @@ class Retriever:
         k = k or self.config.top_k
         t0 = time.perf_counter()
         ranges = parse_question_dates(question, as_of or date.today()) if self.config.date_aware else []
-        published = next((r for r in ranges if r.kind == "published"), None)
-        day_range = published.day_numbers() if published else None
+        published = [r for r in ranges if r.kind == "published"]
         keywords = strip_date_expressions(question) or question
         qvec = self.embedder.embed([question])[0]
         t1 = time.perf_counter()
-        pool = self._candidates(qvec, keywords, day_range)
-        if not pool and day_range:  # nothing published then: say so via the date note, search all
-            pool = self._candidates(qvec, keywords, None)
-            ranges = [r for r in ranges if r.kind != "published"]
+        pool = self._candidates(qvec, keywords, published)
+        if published and not any(published_match(p, published) for p in pool):
+            ranges = [r for r in ranges if r.kind != "published"]  # nothing reported then: say so
+            published = []
         t2 = time.perf_counter()
         mentions = [r for r in ranges if r.kind == "mention"]
-        ranked = self.reranker.rerank(RerankInput(question, keywords, mentions), pool)
+        ranked = self.reranker.rerank(RerankInput(question, keywords, mentions, published), pool)
         chosen = diversify(ranked, k, self.config.per_doc)
         t3 = time.perf_counter()
         timings = {"embed_query": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "rerank": (t3 - t2) * 1e3}
         return Retrieval(question, chosen, support_of(chosen), ranges, timings)
 
-    def _candidates(
-        self, qvec: np.ndarray, keywords: str, day_range: tuple[int, int] | None
-    ) -> list[Passage]:
+    def _candidates(self, qvec: np.ndarray, keywords: str, published: list[DateRange]) -> list[Passage]:
+        """Dense and BM25 candidates over the whole store, plus BM25 candidates from the asked
+        reporting period, which the reranker then prefers.
+
+        The reporting period is a preference, not a Chroma ``where`` filter. Measured on the 2,733
+        RealTimeQA articles (92 answerable questions, 33 with "this week"-style periods): filtering
+        cut answer recall@5 from .620 to .576 (articles a day outside the week, or published after
+        the quiz, were lost) and a filtered Chroma query took 84 ms against 1.3 ms unfiltered;
+        preferring in-period passages gave recall@5 .641 at the unfiltered cost.
+        """
         n = self.config.candidates
-        dense = self.vectors.query(qvec, n, day_range)
-        sparse = self.catalog.keyword_search(keywords, n, day_range)
+        dense = self.vectors.query(qvec, n)
+        sparse = self.catalog.keyword_search(keywords, n)
+        for r in published:  # cheap (FTS5): the period is represented even when others dominate
+            sparse += self.catalog.keyword_search(keywords, n, r.day_numbers())
         fused: dict[str, dict[str, float]] = {}
         for rank, (cid, sim) in enumerate(dense):
             fused.setdefault(cid, {})["dense"] = float(sim)
             fused[cid]["rrf"] = 1.0 / (RRF_K + rank)
-        for rank, (cid, score) in enumerate(sparse):
+        for rank, (cid, score) in enumerate(sparse[:n]):
             entry = fused.setdefault(cid, {})
             entry["bm25"] = score
             entry["rrf"] = entry.get("rrf", 0.0) + 1.0 / (RRF_K + rank)
+        for cid, score in sparse[n:]:
+            fused.setdefault(cid, {}).setdefault("bm25", score)
         missing = [cid for cid, s in fused.items() if "dense" not in s]
         for cid, vec in self.vectors.vectors(missing).items():
             fused[cid]["dense"] = float(np.dot(qvec, vec))
