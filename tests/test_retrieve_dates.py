@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +21,12 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
     records = [
         {"id": "old", "title": "Zentrix fined", "published": "2022-03-01", "text": OLD * 3},
         {"id": "new", "title": "Zentrix fined again", "published": "2023-10-24", "text": NEW * 3},
-        {"id": "other", "title": "Harbour reopens", "published": "2023-10-25", "text": "The harbour reopened."},
+        {
+            "id": "other",
+            "title": "Harbour reopens",
+            "published": "2023-10-25",
+            "text": "The harbour reopened.",
+        },
     ]
     path = root / "articles.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
