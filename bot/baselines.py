@@ -270,7 +270,8 @@ def prepare_rtqa_store(bot: Bot, articles: Path, wanted: set[str] | None, log: C
     log(f"store {bot.config.home}: {n_docs} articles, {n_chunks} chunks ({counts})")
 
 
-def _rank_of(passages: Sequence[Passage], gold: str) -> int | None:
+def answer_rank(passages: Sequence[Passage], gold: str) -> int | None:
+    """1-based rank of the first passage holding the gold answer string (None: not retrieved)."""
     return next((i for i, p in enumerate(passages, 1) if contains_answer(p.text, gold)), None)
 
 
@@ -318,7 +319,7 @@ def run_realtimeqa(
 
 def _score_run(run: Any, gold: str) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "rank": _rank_of(run.passages, gold),
+        "rank": answer_rank(run.passages, gold),
         "n_passages": len(run.passages),
         "timings_ms": {k: round(v, 1) for k, v in run.timings_ms.items()},
     }
@@ -328,7 +329,7 @@ def _score_run(run: Any, gold: str) -> dict[str, Any]:
             refused=run.refused,
             correct=not run.refused and contains_answer(strip_markers(run.answer), gold),
             partial=not run.refused and partial_answer(strip_markers(run.answer), gold),
-            context_hit=_rank_of(run.context, gold) is not None,
+            context_hit=answer_rank(run.context, gold) is not None,
         )
     if run.mode:
         out["mode"] = run.mode

@@ -77,7 +77,7 @@ class DocRecord:
 
 
 def day_number(iso: str | None) -> int | None:
-    """Days since 0001-01-01 for range filters (Chroma and SQLite compare ints, not dates)."""
+    """Days since 0001-01-01 for range filters (stored as Chroma metadata and in SQLite: ints, not dates)."""
     if not iso:
         return None
     from datetime import date

@@ -91,17 +91,17 @@ class Retriever:
         n = self.config.candidates
         dense = self.vectors.query(qvec, n)
         sparse = self.catalog.keyword_search(keywords, n)
-        for r in published:  # cheap (FTS5): the period is represented even when others dominate
-            sparse += self.catalog.keyword_search(keywords, n, r.day_numbers())
+        # Cheap (FTS5): the asked period is represented in the pool even when others dominate it.
+        period = [hit for r in published for hit in self.catalog.keyword_search(keywords, n, r.day_numbers())]
         fused: dict[str, dict[str, float]] = {}
         for rank, (cid, sim) in enumerate(dense):
             fused.setdefault(cid, {})["dense"] = float(sim)
             fused[cid]["rrf"] = 1.0 / (RRF_K + rank)
-        for rank, (cid, score) in enumerate(sparse[:n]):
+        for rank, (cid, score) in enumerate(sparse):
             entry = fused.setdefault(cid, {})
             entry["bm25"] = score
             entry["rrf"] = entry.get("rrf", 0.0) + 1.0 / (RRF_K + rank)
-        for cid, score in sparse[n:]:
+        for cid, score in period:
             fused.setdefault(cid, {}).setdefault("bm25", score)
         missing = [cid for cid, s in fused.items() if "dense" not in s]
         for cid, vec in self.vectors.vectors(missing).items():
