@@ -3,7 +3,9 @@
 The model gets a plain prompt (the small bundled model answers well from it and says "I don't
 know" when the excerpts do not answer); citations are attached afterwards by ``bot.cite``. When
 no model is available, or nothing the model said can be verified, the answer is the best
-supporting sentences quoted verbatim — never an unsupported claim.
+supporting sentences quoted verbatim — never an unsupported claim. Either kind of answer must also
+say what was asked (a date for "when", a number for "how many", the question's names:
+``bot.answertype``); one that does not is a refusal, with the reason in ``refusal_reason``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.answertype import why_not_an_answer
 from bot.cite import CitationChecker, is_refusal
 from bot.context import Excerpt, SentenceScorer, select_excerpts
 from bot.types import Answer, BotError, Passage
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 MAX_QUESTION_CHARS = 2000
 REFUSAL_TEXT = "The corpus does not say."
+NO_SUPPORT = "No indexed passage supports an answer."
 # The plain prompt the bundled 0.5B model follows best (asked for [n] markers it copies sources).
 SYSTEM_PROMPT = (
     "Answer the question from the news article excerpts. Be brief. "
@@ -111,12 +115,18 @@ class Answerer:
             yield Event("token", piece)
         answer.timings_ms["generate"] = (time.perf_counter() - t_gen) * 1e3
         if is_refusal(raw) and not _has_content_beyond_refusal(raw):
-            yield Event("answer", answer=self._refuse(answer, t0))
+            # The small model also says "I don't know" when the answer is in its excerpts: a quote
+            # that supplies what was asked is still offered (``_extractive`` refuses otherwise).
+            answer.notes.append("the model said it does not know")
+            yield Event("answer", answer=self._extractive(answer, question, t0))
             return
         cited = self.checker.attach(raw, passages, question)
         if cited.dropped:
             answer.notes.append(f"dropped {len(cited.dropped)} unsupported sentence(s): {cited.dropped}")
-        if not cited.citations:
+        problem = _not_an_answer(question, cited.text, passages) if cited.citations else None
+        if problem:
+            answer.notes.append(f"the model's answer was set aside: it {problem}")
+        if not cited.citations or problem:
             yield Event("answer", answer=self._extractive(answer, question, t0))
             return
         answer.text, answer.citations, answer.mode = cited.text, cited.citations, "generated"
@@ -125,12 +135,17 @@ class Answerer:
 
     def _extractive(self, answer: Answer, question: str, t0: float) -> Answer:
         cited = self.checker.extract(question, answer.passages[:3])
+        problem = _not_an_answer(question, cited.text, answer.passages) if cited.citations else "no quote"
+        if problem:
+            answer.notes.append(f"no quote answers the question: the best one {problem}")
+            return self._refuse(answer, t0, f"No passage found answers it: the best match {problem}.")
         answer.text, answer.citations, answer.mode = cited.text, cited.citations, "extractive"
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         return answer
 
-    def _refuse(self, answer: Answer, t0: float) -> Answer:
+    def _refuse(self, answer: Answer, t0: float, reason: str = NO_SUPPORT) -> Answer:
         answer.text, answer.refused, answer.mode, answer.citations = REFUSAL_TEXT, True, "refused", []
+        answer.refusal_reason = reason
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         return answer
 
@@ -152,6 +167,11 @@ def build_messages(
     today = f"Today is {(as_of or date.today()).isoformat()}.\n\n"
     user = f"{today}News article excerpts:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+def _not_an_answer(question: str, text: str, passages: list[Passage]) -> str | None:
+    found = "\n".join(dict.fromkeys(f"{p.title} {p.published or ''}\n{p.text}" for p in passages))
+    return why_not_an_answer(question, text, found)
 
 
 def _has_content_beyond_refusal(raw: str) -> bool:

@@ -127,7 +127,8 @@ def answer_html(answer: Answer, turn: int) -> str:
         parts.append(f'<div class="nb-note">Searched for: {esc(answer.rewritten_question)}</div>')
     if answer.refused:
         parts.append(f'<div class="nb-answer nb-refused">{esc(answer.text)}</div>')
-        parts.append('<div class="nb-note">No indexed passage supports an answer.</div>')
+        reason = answer.refusal_reason or "No indexed passage supports an answer."
+        parts.append(f'<div class="nb-note">{esc(reason)}</div>')
     else:
         parts.append(f'<div class="nb-answer">{_linked(answer, turn)}</div>')
         if answer.mode == "extractive":

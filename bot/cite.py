@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.answertype import ORDINALS
 from bot.context import MIN_WORDS
 from bot.text import content_words, key_terms, split_sentences
 from bot.types import Citation, Passage
@@ -77,7 +79,8 @@ class CitationChecker:
         numbering: dict[int, Citation] = {}
         kept, dropped = [], []
         for sentence, claim, vec in zip(sentences, claims, sent_vecs, strict=True):
-            supports = self._supports(claim, key_terms(sentence), vec, passages, units, unit_vecs)
+            names = key_terms(sentence) | (set(content_words(sentence)) & ORDINALS)
+            supports = self._supports(claim, names, vec, passages, units, unit_vecs)
             if not supports:
                 dropped.append(sentence)
                 continue
@@ -101,15 +104,16 @@ class CitationChecker:
         people released would otherwise let "Zakharova was released" through).
         """
         words = set(content_words(sentence))
+        bylines = [_byline(p) if _REPORTING.search(sentence) else "" for p in passages]
         sims = unit_vecs @ vec
         candidates = []
         for u, (pi, s, e) in enumerate(units):
-            unit_words = set(content_words(passages[pi].text[s:e]))
+            unit_words = set(content_words(f"{passages[pi].text[s:e]} {bylines[pi]}"))
             lexical = len(words & unit_words) / len(words) if words else 0.0
             if lexical >= LEXICAL_MIN or sims[u] >= SEMANTIC_MIN:
                 candidates.append(Support(pi, s, e, lexical + float(sims[u])))
         candidates.sort(key=lambda x: x.score, reverse=True)
-        return _covering(candidates, names, passages)
+        return _covering(candidates, names, passages, bylines)
 
     @staticmethod
     def _number(numbering: dict[int, Citation], passages: list[Passage], s: Support) -> int:
@@ -144,6 +148,17 @@ class CitationChecker:
         return Cited(" ".join(parts), sorted(numbering.values(), key=lambda c: c.n), [])
 
 
+# A claim about the reporting ("TASS reported ... on February 10") may be backed by the article's
+# source and date, which its text never states. Only such a claim: "Trufanova was released on
+# February 10" must not borrow the publication date for the event.
+_REPORTING = re.compile(r"\b(report|reported|reports|published|wrote|announced|according to)\b", re.I)
+
+
+def _byline(p: Passage) -> str:
+    day = date.fromisoformat(p.published) if p.published else None
+    return f"{p.source} {day:%B} {day.day} {day.year}" if day else p.source
+
+
 def _claim(sentence: str, question: str) -> str:
     if question and len(content_words(sentence)) <= SHORT_ANSWER_WORDS:
         return f"{question} {sentence}"
@@ -154,11 +169,13 @@ def _passage_sentences(passages: list[Passage]) -> list[tuple[int, int, int]]:
     return [(i, s, e) for i, p in enumerate(passages) for s, e in split_sentences(p.text)]
 
 
-def _covering(ranked: list[Support], names: set[str], passages: list[Passage]) -> list[Support]:
+def _covering(
+    ranked: list[Support], names: set[str], passages: list[Passage], bylines: list[str]
+) -> list[Support]:
     """The best one (or two) supporting sentences that together contain every name and number."""
 
     def terms(sup: Support) -> set[str]:
-        text = passages[sup.passage].text[sup.start : sup.end]
+        text = f"{passages[sup.passage].text[sup.start : sup.end]} {bylines[sup.passage]}"
         return key_terms(text) | set(content_words(text))
 
     for sup in ranked:

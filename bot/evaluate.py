@@ -142,8 +142,9 @@ _STOP = frozenset(
     """a an the and or but if of to in on at by for with from as into about after before over under is
     are was were be been being has have had do does did not no this that these those it its he she
     they them his her their we our you your i me my who whom whose which what when where why how
-    there here than then also said says say told according would could should will can may""".split()  # noqa: SIM905
-)
+    there here than then also said says say told according would could should will can may because
+    since while although though however yes so once unless until whether both either neither""".split()  # noqa: SIM905
+)  # function words: capitalised at a sentence start ("Because ...") they are not names
 _TOKEN = re.compile(r"\w+(?:[.,'’\-]\w+)*%?")
 
 

@@ -47,7 +47,10 @@ def _model_rewrite(question: str, history: list[Message], llm: LLM) -> str | Non
     ]
     out = llm.complete(messages, 60).strip().strip('"').splitlines()
     candidate = out[0].strip() if out else ""
-    keeps_words = set(content_words(question)) <= set(content_words(candidate)) | {"else", "that"}
-    if 8 <= len(candidate) <= 300 and candidate.endswith("?") and keeps_words:
+    own, new = set(content_words(question)), set(content_words(candidate))
+    keeps_words = own <= new | {"else", "that"}
+    # The 0.5B model sometimes returns the follow-up unchanged ("And who else was freed?").
+    adds_context = bool(new - own)
+    if 8 <= len(candidate) <= 300 and candidate.endswith("?") and keeps_words and adds_context:
         return candidate
     return None

@@ -117,6 +117,7 @@ class Answer:
     date_range: dict[str, Any] | None = None
     rewritten_question: str | None = None
     notes: list[str] = field(default_factory=list)
+    refusal_reason: str | None = None  # for the reader: why the corpus was judged not to say
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,4 +130,5 @@ class Answer:
             "rewritten_question": self.rewritten_question,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "notes": self.notes,
+            "refusal_reason": self.refusal_reason,
         }

@@ -119,10 +119,56 @@ def test_wrong_subject_is_not_cited(corpus_home: Path) -> None:
     assert answer.mode == "extractive"
 
 
-def test_model_refusal_gives_refused_answer(corpus_home: Path) -> None:
+def test_model_refusal_with_no_quote_of_the_asked_kind_is_refused(corpus_home: Path) -> None:
+    """The article names the ambassador but never says when she was appointed: no date, no answer."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("I don't know."))
+    answer = bot.ask("When was Simona Halperin appointed ambassador?")
+    assert answer.refused and answer.text == "The corpus does not say." and not answer.citations
+    assert any("holds no date" in note for note in answer.notes)
+
+
+def test_model_refusal_is_overridden_by_a_quote_that_answers(corpus_home: Path) -> None:
+    """The 0.5B model says "I don't know" with the answer in front of it; the quote still answers."""
     bot = Bot(make_config(corpus_home), llm=FakeLLM("I don't know."))
     answer = bot.ask("When did Abu Marzouk arrive in Moscow?")
-    assert answer.refused and answer.text == "The corpus does not say." and not answer.citations
+    assert answer.mode == "extractive" and "February 3" in answer.text
+    c = answer.citations[0]
+    assert "February 3" in c.passage.text[c.quote_start : c.quote_end]
+
+
+def test_made_up_answer_without_a_quote_of_the_asked_kind_is_refused(corpus_home: Path) -> None:
+    """Before answer typing, the fallback quoted the release sentence for 'How old is Yaffa Adar?'."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("Yaffa Adar is 65 years old."))
+    answer = bot.ask("How old is Yaffa Adar?")
+    assert answer.refused and not answer.citations
+    assert any("65 years old" in note for note in answer.notes)  # what the model said is kept
+    assert answer.to_dict()["refusal_reason"] == "No passage found answers it: the best match holds no age."
+
+
+def test_answer_that_restates_the_question_is_set_aside(corpus_home: Path) -> None:
+    question = "Which countries brokered the January 2025 ceasefire agreement between Hamas and Israel?"
+    reply = "Hamas and Israel brokered the January 2025 ceasefire agreement between Hamas and Israel."
+    answer = Bot(make_config(corpus_home), llm=FakeLLM(reply)).ask(question)
+    assert answer.mode != "generated"
+    assert any("restates the question" in note for note in answer.notes)
+
+
+def test_question_about_someone_the_corpus_never_names_is_refused(corpus_home: Path) -> None:
+    reply = "Vladimir Putin said the hostages were released at Russia's request."
+    answer = Bot(make_config(corpus_home), llm=FakeLLM(reply)).ask(
+        "What did Vladimir Putin say about the release of the hostages?"
+    )
+    assert answer.refused
+    assert any("putin" in note for note in answer.notes)
+
+
+def test_second_phase_is_not_supported_by_the_first(corpus_home: Path) -> None:
+    """Ordinals are checked like numbers: the article speaks only of the ceasefire's first phase."""
+    reply = "The second phase of the Gaza ceasefire agreement will begin in January 2025."
+    answer = Bot(make_config(corpus_home), llm=FakeLLM(reply)).ask(
+        "When will the second phase of the Gaza ceasefire agreement begin?"
+    )
+    assert answer.refused
 
 
 def test_json_shape(corpus_bot_extractive: Bot) -> None:
@@ -138,3 +184,15 @@ def test_json_shape(corpus_bot_extractive: Bot) -> None:
 def test_bad_questions_are_refused_with_a_message(corpus_bot_extractive: Bot, question: str) -> None:
     with pytest.raises(BotError):
         corpus_bot_extractive.ask(question)
+
+
+def test_reporting_date_is_backed_by_the_articles_date_but_an_event_date_is_not(corpus_home: Path) -> None:
+    """The text never says "February 10"; the article's date does, for when TASS reported it only."""
+    reported = "TASS reported Zakharova's remarks about Simona Halperin on February 10."
+    answer = Bot(make_config(corpus_home), llm=FakeLLM(reported)).ask(
+        "On what date did TASS report Zakharova's remarks about Simona Halperin?"
+    )
+    assert answer.mode == "generated" and "February 10" in answer.text and answer.citations
+    event = "Yelena Trufanova was released on February 10, 2025."
+    answer = Bot(make_config(corpus_home), llm=FakeLLM(event)).ask("When was Yelena Trufanova released?")
+    assert "February 10" not in answer.text

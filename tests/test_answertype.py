@@ -1,0 +1,115 @@
+"""Answer typing (bot.answertype): what a question asks for, and whether an answer supplies it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answertype import (
+    adds_information,
+    expected_kind,
+    missing_subject,
+    supplies_kind,
+    why_not_an_answer,
+)
+from bot.followup import rewrite_question
+from bot.llm import LLM, Message
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How old is Yaffa Adar?", "age"),
+        ("How long was Ron Krivoy held captive?", "duration"),
+        ("When was Simona Halperin appointed?", "date"),
+        ("On what date was he released?", "date"),
+        ("In which year did it start?", "date"),
+        ("How many hostages remain in Gaza?", "number"),
+        ("How much did it cost?", "number"),
+        ("Who is the Israeli ambassador to Moscow?", "name"),
+        ("Why was Trufanov included?", None),
+        ("What did Zakharova say?", None),
+    ],
+)
+def test_expected_kind(question: str, kind: str | None) -> None:
+    assert expected_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "ok"),
+    [
+        ("How old is Yaffa Adar?", "Yaffa Adar, 85, was released.", True),
+        ("How old is Yaffa Adar?", "The 85-year-old was released.", True),
+        ("How old is Yaffa Adar?", "Yaffa Adar was released in November 2023 [1].", False),
+        ("How many hostages remain?", "Some 59 hostages remain.", True),
+        ("How many hostages remain?", "Dozens of hostages remain.", True),
+        ("How many hostages remain?", "The fate of the hostages depends on it [2].", False),  # not the 2
+        ("How many hostages remain?", "The agreement was reached in January 2025.", False),  # a year
+        ("How many of the 3 were freed?", "All 3 were freed.", False),  # the question's own number
+        ("When did he arrive?", "He arrived on February 3.", True),
+        ("When did he arrive?", "He arrived last week.", True),
+        ("When did he arrive?", "He arrived in Moscow.", False),
+        ("When were they released in November 2023?", "In November 2023.", True),  # dates may repeat
+        ("How long was he held?", "He was held for 50 days.", True),
+        ("How long was he held?", "He was held by Hamas.", False),
+        ("Who is the ambassador?", "Simona Halperin is the ambassador.", True),
+        ("Who is Simona Halperin?", "Simona Halperin is an ambassador.", False),  # no new name
+        ("Why was he included?", "At Russia's request.", True),  # no checkable kind
+    ],
+)
+def test_supplies_kind(question: str, answer: str, ok: bool) -> None:
+    assert supplies_kind(question, answer) is ok
+
+
+def test_restating_the_question_adds_nothing_but_yes_no_questions_may() -> None:
+    q = "Which countries brokered the agreement between Hamas and Israel?"
+    assert not adds_information(q, "Hamas and Israel brokered the agreement.")
+    assert adds_information(q, "Egypt and Qatar brokered it.")
+    assert adds_information("Was Yaffa Adar released?", "Yaffa Adar was released.")
+
+
+FOUND = (
+    "Zakharova: Russia's contribution to release of hostages 2025-02-10\n"
+    "Israeli Ambassador to Moscow Simona Halperin's assessment is surprising, said Deputy Foreign "
+    "Minister Mikhail Bogdanov. The first phase of the ceasefire agreement was concluded in January 2025."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What did Vladimir Putin say about the hostages?", ["putin", "vladimir"]),
+        ("When will the second phase begin?", ["second"]),
+        ("What did Zakharova say about Ukraine?", ["ukraine"]),
+        ("Who is Israel's ambassador?", []),  # "Israel" matches "Israeli"
+        ("Name the hostages released in 2025.", []),  # a capitalised first word is not a name
+        ("What did the article report about Bogdanov?", []),
+        ("Who is the chief rabbi of Haifa?", ["haifa"]),
+        ("Who is the chief rabbi there?", ["chief", "rabbi"]),  # every other word absent
+    ],
+)
+def test_missing_subject(question: str, missing: list[str]) -> None:
+    assert missing_subject(question, FOUND) == missing
+
+
+def test_why_not_an_answer_ignores_citation_markers() -> None:
+    assert why_not_an_answer("How many were released?", "Four were released [1].", FOUND) is None
+    assert (
+        why_not_an_answer("How many were released?", "They were released in Moscow [1].", FOUND)
+        == "holds no number"
+    )
+
+
+class _Echo(LLM):
+    name = "echo"
+
+    def stream(self, messages: list[Message], max_tokens: int):  # type: ignore[no-untyped-def]
+        yield "And who else was freed?"
+
+
+def test_a_rewrite_that_only_echoes_the_follow_up_is_not_used() -> None:
+    history: list[Message] = [
+        {"role": "user", "content": "Was Yelena Trufanova released in November 2023?"},
+        {"role": "assistant", "content": "Yes."},
+    ]
+    out = rewrite_question("And who else was freed?", history, _Echo())
+    assert "Trufanova" in out and out.endswith("And who else was freed?")
