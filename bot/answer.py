@@ -106,6 +106,7 @@ class Answerer:
         assert self.llm is not None
         excerpts = select_excerpts(self.scorer.rank(question, passages), self.config.context_sentences)
         messages = build_messages(question, passages, excerpts, as_of)
+        answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
         t_gen = time.perf_counter()
         raw = ""
         for piece in self.llm.stream(messages, self.config.llm_max_tokens):

@@ -118,6 +118,7 @@ class Answer:
     rewritten_question: str | None = None
     notes: list[str] = field(default_factory=list)
     refusal_reason: str | None = None  # for the reader: why the corpus was judged not to say
+    model_context: list[str] = field(default_factory=list)  # the excerpts the model read (evals)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -196,3 +196,14 @@ def test_reporting_date_is_backed_by_the_articles_date_but_an_event_date_is_not(
     event = "Yelena Trufanova was released on February 10, 2025."
     answer = Bot(make_config(corpus_home), llm=FakeLLM(event)).ask("When was Yelena Trufanova released?")
     assert "February 10" not in answer.text
+
+
+def test_model_context_is_the_excerpts_the_model_read(corpus_home: Path) -> None:
+    """The eval's "in context" figure is measured on these, not on the whole retrieved passages."""
+    llm = FakeLLM("Yaffa Adar was released in November 2023.")
+    answer = Bot(make_config(corpus_home), llm=llm).ask(QUESTION)
+    assert answer.model_context and len(answer.model_context) <= 3
+    prompt = llm.calls[-1][-1]["content"]
+    assert all(
+        text in prompt and any(text in p.text for p in answer.passages) for text in answer.model_context
+    )
