@@ -116,6 +116,23 @@ _CHECKS: dict[str, Callable[[str, set[str]], bool]] = {
 }
 
 
+# "which state", "what company" ask for a name; "what did", "what is" do not say what they ask for.
+_WHICH = re.compile(
+    r"\bwhich\s+\w+|\bwhat\s+(?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|"
+    r"should|happened|happens|caused|made|makes)\b)\w+",
+    re.I,
+)
+
+
+def may_hold_answer(question: str, sentence: str) -> bool:
+    """For ranking sentences: does it hold something of the asked kind ("which state" -> a new name)?"""
+    if expected_kind(question):
+        return supplies_kind(question, sentence)
+    if _WHICH.search(question):
+        return _has_name(sentence, question_terms(question))
+    return False
+
+
 def question_terms(question: str) -> set[str]:
     """What the question already says: an answer repeating only these tells the reader nothing."""
     words = set(content_words(question)) | key_terms(question)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.answertype import may_hold_answer
 from bot.text import content_words, split_sentences
 from bot.types import Passage
 
@@ -30,6 +31,10 @@ class Excerpt:
 
 
 MIN_WORDS = 6
+# A sentence holding what the question asks for (a number for "how many", a new name for "which
+# state") ranks higher: on RealTimeQA the answer-bearing sentence reached the model's 3 in 37 of 92
+# questions instead of 34 (0.1: 35, 0.3: 37).
+KIND_BONUS = 0.2
 
 
 class SentenceScorer:
@@ -69,7 +74,8 @@ class SentenceScorer:
             if len(texts[u].split()) < MIN_WORDS:
                 continue  # datelines and fragments: no answer lives there, and they mislead the model
             overlap = len(q_words & set(content_words(texts[u]))) / max(len(q_words), 1)
-            out.append(Excerpt(i, s, e, float(sims[u]) + overlap))
+            kind = KIND_BONUS * may_hold_answer(question, texts[u])
+            out.append(Excerpt(i, s, e, float(sims[u]) + overlap + kind))
         return sorted(out, key=lambda x: x.score, reverse=True)
 
 

@@ -7,6 +7,7 @@ import pytest
 from bot.answertype import (
     adds_information,
     expected_kind,
+    may_hold_answer,
     missing_subject,
     supplies_kind,
     why_not_an_answer,
@@ -113,3 +114,37 @@ def test_a_rewrite_that_only_echoes_the_follow_up_is_not_used() -> None:
     ]
     out = rewrite_question("And who else was freed?", history, _Echo())
     assert "Trufanova" in out and out.endswith("And who else was freed?")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "holds"),
+    [
+        ("How many people were hurt?", "At least 12 people were hurt in the blast.", True),
+        ("How many people were hurt?", "People were hurt in the blast.", False),
+        ("Which state did the storm hit?", "The storm hit Florida on Wednesday.", True),
+        ("Which state did the storm hit?", "The storm hit the coast on the day.", False),
+        ("What did Zakharova say about Halperin?", "Zakharova said Halperin was biased.", False),
+    ],
+)
+def test_may_hold_answer_ranks_sentences_by_the_asked_kind(question: str, sentence: str, holds: bool) -> None:
+    assert may_hold_answer(question, sentence) is holds
+
+
+def test_sentence_with_the_asked_kind_ranks_first() -> None:
+    """Same words, same similarity: the one that holds a number is what "how many" wants."""
+    import numpy as np
+
+    from bot.context import SentenceScorer
+    from bot.types import Passage
+
+    class Flat:
+        dim = 2
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 2), np.float32) / np.sqrt(2)
+
+    text = "Rescuers said people were hurt in the blast on the pier. Rescuers said 12 people were hurt in the blast."
+    ranked = SentenceScorer(Flat()).rank(
+        "How many people were hurt in the blast?", [Passage("c", "d", text, 0, len(text))]
+    )  # type: ignore[arg-type]
+    assert "12" in text[ranked[0].start : ranked[0].end]
