@@ -94,6 +94,25 @@ def test_november_question_in_the_browser(browser: Any, corpus_bot: Bot) -> None
     print(f"\nbrowser: first token {first_token:.2f} s, full answer with sources {full:.2f} s")
 
 
+def test_refusal_shows_why_in_the_browser(browser: Any, corpus_bot: Bot) -> None:
+    """The article never gives Yaffa Adar's age: the real model guesses one, the page says why not."""
+    from playwright.sync_api import expect
+
+    with serve(corpus_bot) as url:
+        page, _ = open_page(browser, url)
+        box = page.locator("#question textarea")
+        box.fill("How old is Yaffa Adar?")
+        box.press("Enter")
+        refused = page.locator("#chat .nb-refused")
+        refused.wait_for(timeout=120_000)
+        expect(refused).to_contain_text("The corpus does not say.")
+        expect(page.locator("#chat .nb-note").last).to_contain_text("holds no age")
+        expect(page.locator("#chat .nb-sources")).to_have_count(0)
+        if shot := os.environ.get("BOT_REFUSAL_SCREENSHOT"):  # for a person to look at
+            page.screenshot(path=shot)
+        page.close()
+
+
 def test_hostile_article_executes_nothing(browser: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
