@@ -287,6 +287,8 @@ def format_answer(answer: Answer) -> str:
     lines = [answer.text]
     if answer.rewritten_question:
         lines.insert(0, f"(searched for: {answer.rewritten_question})")
+    if answer.refusal_reason:
+        lines.append(f"({answer.refusal_reason})")
     if answer.citations:
         lines.append("\nSources:")
         lines += [format_citation(c) for c in answer.citations]

@@ -50,6 +50,8 @@ def test_ingest_ask_docs_remove(home: Path, capsys: pytest.CaptureFixture[str]) 
     data = json.loads(out)
     assert code == 0 and not data["refused"] and "Yaffa Adar" in data["answer"]
     assert data["citations"][0]["doc_id"] == "tass-2025-02-10-zakharova-hostages"
+    code, out, _ = run(home, "ask", "How old is Yaffa Adar?", capsys=capsys)
+    assert code == 0 and out.startswith("The corpus does not say.") and "holds no age" in out
     code, out, _ = run(home, "docs", capsys=capsys)
     assert "tass-2025-02-10-zakharova-hostages" in out
     code, out, _ = run(home, "search", "Abu Marzouk Moscow", "-k", "2", "--json", capsys=capsys)
