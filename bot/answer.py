@@ -136,7 +136,9 @@ class Answerer:
 
     def _extractive(self, answer: Answer, question: str, t0: float) -> Answer:
         cited = self.checker.extract(question, answer.passages[:3])
-        problem = _not_an_answer(question, cited.text, answer.passages) if cited.citations else "no quote"
+        if not cited.citations:
+            return self._refuse(answer, t0, "No passage found answers it: none holds a full sentence.")
+        problem = _not_an_answer(question, cited.text, answer.passages)
         if problem:
             answer.notes.append(f"no quote answers the question: the best one {problem}")
             return self._refuse(answer, t0, f"No passage found answers it: the best match {problem}.")

@@ -30,20 +30,7 @@ _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 
 # Ordinals are numbers too: "the second phase" is not supported by a passage about the first.
 ORDINALS = frozenset(
-    [
-        "first",
-        "second",
-        "third",
-        "fourth",
-        "fifth",
-        "sixth",
-        "seventh",
-        "eighth",
-        "ninth",
-        "tenth",
-        "eleventh",
-        "twelfth",
-    ]
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()  # noqa: SIM905
 )
 
 # The question patterns, most specific first; a question matching none asks for no checkable kind.
@@ -93,8 +80,9 @@ def _has_date(text: str, exclude: set[str]) -> bool:
     """Any date, even one the question names: "When were they released in November 2023?" """
     pattern = (
         rf"\b(?:{_MONTHS}|{_WEEKDAYS})(?!\w)|\b(?:1[89]|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}\b|"
-        r"\b(?:today|yesterday|tomorrow|tonight|ago)\b|\b(?:last|next|this|earlier this|later this) "
-        r"(?:week|month|year|spring|summer|autumn|fall|winter)\b"
+        r"\b(?:today|yesterday|tomorrow|tonight|ago|recently|noon|midnight)\b|"
+        r"\b(?:last|next|this|earlier this|later this) (?:week|month|year|spring|summer|autumn|fall|winter)\b|"
+        r"\b\d{1,2}(?::\d\d)?\s?[ap]\.?m\b"  # "at what time": 3 p.m., 10:30am
     )
     return bool(re.search(pattern, text, re.I))
 
@@ -177,23 +165,8 @@ def missing_subject(question: str, found_text: str) -> list[str]:
 # Words a question uses about any article or answer ("on what date"); their absence says nothing
 # about the subject.
 _GENERIC = frozenset(
-    ["date", "day", "year", "month", "time", "week", "number", "people", "person", "thing", "kind"]
-) | frozenset(
-    [
-        "name",
-        "named",
-        "article",
-        "news",
-        "report",
-        "reported",
-        "say",
-        "said",
-        "tell",
-        "happen",
-        "happened",
-        "according",
-        "mention",
-    ]
+    """date day year month time week number people person thing kind name named article news report
+    reported say said tell happen happened according mention""".split()  # noqa: SIM905
 )
 
 

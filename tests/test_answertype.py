@@ -50,6 +50,8 @@ def test_expected_kind(question: str, kind: str | None) -> None:
         ("When did he arrive?", "He arrived last week.", True),
         ("When did he arrive?", "He arrived in Moscow.", False),
         ("When were they released in November 2023?", "In November 2023.", True),  # dates may repeat
+        ("At what time did the blast happen?", "The blast happened at 3 p.m. local time.", True),
+        ("At what time did the blast happen?", "The blast happened near the port.", False),
         ("How long was he held?", "He was held for 50 days.", True),
         ("How long was he held?", "He was held by Hamas.", False),
         ("Who is the ambassador?", "Simona Halperin is the ambassador.", True),
