@@ -11,9 +11,10 @@ itself does not already say, and the cited passages must be about the question's
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from functools import lru_cache
 
-from bot.text import content_words, key_terms, normalise
+from bot.text import CITATION_MARKERS, content_words, key_terms, normalise
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
@@ -25,7 +26,6 @@ _MONTHS = (
 )
 _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)"
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")  # the [n] citations: not numbers of the answer
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 
 # Ordinals are numbers too: "the second phase" is not supported by a passage about the first.
@@ -56,46 +56,51 @@ def expected_kind(question: str) -> str | None:
     return next((kind for kind, pattern in _KINDS if pattern.search(question)), None)
 
 
-def _has_number(text: str, exclude: set[str]) -> bool:
-    for m in re.finditer(r"\b\d[\d,.]*\b|\b(?:" + _NUMBER_WORDS + r")\b", text, re.I):
+# Presence tests, not date arithmetic: bot.dates resolves expressions to day ranges and needs a
+# reference day for "February 3" or "last week"; here any mention of a time will do.
+_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:" + _NUMBER_WORDS + r")\b", re.I)
+_AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\b\d{1,3}-year-old\b", re.I)
+_AGE_BETWEEN_COMMAS = re.compile(r",\s(\d{1,3}),")  # "Adar, 85, was released": how news gives an age
+_DURATION = re.compile(
+    r"\b(?:\d[\d,.]*|" + _NUMBER_WORDS + r"|a|an)[- ](?:" + _UNITS + r")\b|\bsince\b", re.I
+)
+_DATE = re.compile(
+    rf"\b(?:{_MONTHS}|{_WEEKDAYS})(?!\w)|\b(?:1[89]|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}\b|"
+    r"\b(?:today|yesterday|tomorrow|tonight|ago|recently|noon|midnight)\b|"
+    r"\b(?:last|next|this|earlier this|later this) (?:week|month|year|spring|summer|autumn|fall|winter)\b|"
+    r"\b\d{1,2}(?::\d\d)?\s?[ap]\.?m\b",  # "at what time": 3 p.m., 10:30am
+    re.I,
+)
+
+
+def _has_number(text: str, exclude: frozenset[str]) -> bool:
+    for m in _NUMBER.finditer(text):
         token = normalise(m.group()).rstrip(".,")
         if token not in exclude and not _YEAR.match(token):
             return True
     return False
 
 
-def _has_age(text: str, exclude: set[str]) -> bool:
-    if re.search(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\b\d{1,3}-year-old\b", text, re.I):
-        return True
-    # "Adar, 85, was released": a bare small number between commas is how news gives an age.
-    return any(m.group(1) not in exclude for m in re.finditer(r",\s(\d{1,3}),", text))
-
-
-def _has_duration(text: str, exclude: set[str]) -> bool:
-    count = r"(?:\d[\d,.]*|" + _NUMBER_WORDS + r"|a|an)"
-    return bool(re.search(rf"\b{count}[- ](?:{_UNITS})\b|\bsince\b", text, re.I))
-
-
-def _has_date(text: str, exclude: set[str]) -> bool:
-    """Any date, even one the question names: "When were they released in November 2023?" """
-    pattern = (
-        rf"\b(?:{_MONTHS}|{_WEEKDAYS})(?!\w)|\b(?:1[89]|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}\b|"
-        r"\b(?:today|yesterday|tomorrow|tonight|ago|recently|noon|midnight)\b|"
-        r"\b(?:last|next|this|earlier this|later this) (?:week|month|year|spring|summer|autumn|fall|winter)\b|"
-        r"\b\d{1,2}(?::\d\d)?\s?[ap]\.?m\b"  # "at what time": 3 p.m., 10:30am
+def _has_age(text: str, exclude: frozenset[str]) -> bool:
+    return bool(_AGE.search(text)) or any(
+        m.group(1) not in exclude for m in _AGE_BETWEEN_COMMAS.finditer(text)
     )
-    return bool(re.search(pattern, text, re.I))
 
 
-def _has_name(text: str, exclude: set[str]) -> bool:
-    return bool(key_terms(text) - exclude - _numbers(key_terms(text)))
+def _has_duration(text: str, exclude: frozenset[str]) -> bool:
+    return bool(_DURATION.search(text))
 
 
-def _numbers(terms: Iterable[str]) -> set[str]:
-    return {t for t in terms if t[:1].isdigit()}
+def _has_date(text: str, exclude: frozenset[str]) -> bool:
+    """Any date, even one the question names: "When were they released in November 2023?" """
+    return bool(_DATE.search(text))
 
 
-_CHECKS: dict[str, Callable[[str, set[str]], bool]] = {
+def _has_name(text: str, exclude: frozenset[str]) -> bool:
+    return any(not t[:1].isdigit() and t not in exclude for t in key_terms(text))
+
+
+_CHECKS: dict[str, Callable[[str, frozenset[str]], bool]] = {
     "age": _has_age,
     "duration": _has_duration,
     "date": _has_date,
@@ -114,11 +119,17 @@ _WHICH = re.compile(
 
 def may_hold_answer(question: str, sentence: str) -> bool:
     """For ranking sentences: does it hold something of the asked kind ("which state" -> a new name)?"""
-    if expected_kind(question):
+    kind, asks_which, terms = _profile(question)
+    if kind is not None:
         return supplies_kind(question, sentence)
-    if _WHICH.search(question):
-        return _has_name(sentence, question_terms(question))
-    return False
+    return asks_which and _has_name(sentence, terms)
+
+
+@lru_cache(maxsize=1024)
+def _profile(question: str) -> tuple[str | None, bool, frozenset[str]]:
+    """The asked kind, whether it is a "which X", and the question's own terms: once per question,
+    not once per candidate sentence (the context ranking asks for every sentence of 5 passages)."""
+    return expected_kind(question), bool(_WHICH.search(question)), frozenset(question_terms(question))
 
 
 def question_terms(question: str) -> set[str]:
@@ -129,10 +140,8 @@ def question_terms(question: str) -> set[str]:
 
 def supplies_kind(question: str, answer: str) -> bool:
     """True when ``answer`` holds something of the asked kind the question does not already hold."""
-    kind = expected_kind(question)
-    if kind is None:
-        return True
-    return _CHECKS[kind](_MARKERS.sub("", answer), question_terms(question))
+    kind, _, terms = _profile(question)
+    return kind is None or _CHECKS[kind](CITATION_MARKERS.sub("", answer), terms)
 
 
 def adds_information(question: str, answer: str) -> bool:
@@ -190,7 +199,7 @@ def why_not_an_answer(question: str, answer: str, found_text: str) -> str | None
 
     ``found_text``: everything retrieved for the question (titles, dates, texts).
     """
-    answer = _MARKERS.sub("", answer)
+    answer = CITATION_MARKERS.sub("", answer)
     if not adds_information(question, answer):
         return "only restates the question"
     if not supplies_kind(question, answer):

@@ -18,7 +18,7 @@ import numpy as np
 
 from bot.answertype import ORDINALS
 from bot.context import MIN_WORDS
-from bot.text import content_words, key_terms, split_sentences
+from bot.text import CITATION_MARKERS, content_words, key_terms, split_sentences
 from bot.types import Citation, Passage
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 LEXICAL_MIN = 0.6  # share of an answer sentence's content words found around the quote
 SEMANTIC_MIN = 0.72  # cosine of answer sentence and quote, for paraphrases
-_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _REFUSAL = re.compile(
     r"\b(i don'?t know|i do not know|(is|are) not (mentioned|provided|stated|specified|given)|"
     r"(does|do) not (say|mention|provide|specify|state)|no information|cannot (be )?(determined|answer)|"
@@ -67,7 +66,7 @@ class CitationChecker:
         A terse answer ("Moscow") is matched together with the question it answers, so it cites
         the sentence that says so rather than any sentence that happens to name the city.
         """
-        clean = _MARKER.sub("", answer)
+        clean = CITATION_MARKERS.sub("", answer)
         sentences = [clean[s:e] for s, e in split_sentences(clean)]
         sentences = [s for s in sentences if s.strip() and not is_refusal(s)]
         if not sentences or not passages:

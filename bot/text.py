@@ -192,6 +192,8 @@ STOPWORDS = frozenset(
     ]
 )
 
+# "[1]", "[1, 2]": the citation markers of an answer, stripped before its words are checked.
+CITATION_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _WORD = re.compile(r"[^\W_](?:[\w'’\-.]*[^\W_])?")
 
 
