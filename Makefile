@@ -13,6 +13,8 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
+# The public RealTimeQA data, read in place when it sits beside the checkout (never copied into it).
+export NEWSBOT_BENCHMARK_DATA ?= $(abspath $(wildcard ../shared/benchmarks/realtimeqa-2023q4))
 
 .PHONY: install install-test run chat test test-fast lint format typecheck eval eval-ci bench clean
 

@@ -44,7 +44,8 @@ if str(ROOT) not in sys.path:
 if TYPE_CHECKING:
     from bot.service import Bot
 
-DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks" / "realtimeqa-2023q4"
+# The public benchmark is read in place, never copied here: --data or $NEWSBOT_BENCHMARK_DATA.
+DEFAULT_DATA = os.environ.get("NEWSBOT_BENCHMARK_DATA")
 DEFAULT_OUT = ROOT / "benchmarks" / "results"
 TOP_K = 5
 BUDGET_CHARS = 4000  # about what our top 5 hold (5 chunks of 200 tokens)
@@ -1314,6 +1315,10 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
     work.mkdir(parents=True, exist_ok=True)
     random.seed(args.seed)
 
+    if args.data is None:
+        raise SystemExit(
+            "pass --data DIR (RealTimeQA: articles.jsonl, questions.jsonl) or set NEWSBOT_BENCHMARK_DATA"
+        )
     articles = read_jsonl(args.data / "articles.jsonl")
     questions = read_jsonl(args.data / "questions.jsonl")
     all_ids = {a["id"] for a in articles}

@@ -16,10 +16,30 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.answertype import why_not_an_answer
+from bot.answertype import expected_kind, why_not_an_answer
 from bot.cite import CitationChecker, is_refusal
+from bot.compose import compose
 from bot.context import Excerpt, SentenceScorer, select_excerpts
-from bot.types import Answer, BotError, Passage
+from bot.extract import (
+    DONT_KNOW,
+    EXTRACT_PROMPT,
+    RELEVANT_MIN,
+    TYPED_KINDS,
+    Candidate,
+    Span,
+    about_question,
+    about_reporting,
+    asks_for_several,
+    byline,
+    candidates,
+    clean_phrase,
+    described_name,
+    describes,
+    expand_to_list,
+    locate,
+    trim_echo,
+)
+from bot.types import Answer, BotError, Citation, Passage
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -98,11 +118,61 @@ class Answerer:
         if self.llm is None:
             yield Event("answer", answer=self._extractive(answer, standalone, t0))
             return
-        yield from self._generate(answer, standalone, found.passages, as_of, t0)
+        if self.config.answer_style == "generate":
+            yield from self._write(answer, standalone, found.passages, as_of, t0)
+        else:
+            yield from self._compose(answer, standalone, found.passages, as_of, t0)
 
-    def _generate(
+    def _compose(
         self, answer: Answer, question: str, passages: list[Passage], as_of: date | None, t0: float
     ) -> Iterator[Event]:
+        """Extract, then compose: the model picks the answering phrase, a template makes it a sentence.
+
+        For a date, number, age or duration the model may only write one of the excerpts' phrases of
+        that kind (or "I don't know"); otherwise it copies a phrase freely. Either way the phrase
+        must stand in one sentence it read (``bot.extract.locate``) and say what was asked
+        (``bot.answertype``); if not, the answer is the best quoted clause, or a refusal.
+        """
+        assert self.llm is not None
+        excerpts = select_excerpts(self.scorer.rank(question, passages), self.config.context_sentences)
+        messages = build_messages(question, passages, excerpts, as_of, EXTRACT_PROMPT)
+        answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
+        t_gen = time.perf_counter()
+        raw = ""
+        kind = expected_kind(question)
+        chosen = None
+        if kind in TYPED_KINDS:
+            options = candidates(kind, question, excerpts, passages)
+            pick = self.llm.choose(
+                messages, [c.text for c in options] + [DONT_KNOW], self.config.llm_max_tokens
+            )
+            if pick is not None:
+                answer.timings_ms["first_token"] = (time.perf_counter() - t0) * 1e3
+                raw = pick
+                chosen = next((c for c in options if c.text == pick), None)
+                yield Event("token", pick)
+        if not raw:
+            for piece in self.llm.stream(messages, self.config.llm_max_tokens):
+                if not raw:
+                    answer.timings_ms["first_token"] = (time.perf_counter() - t0) * 1e3
+                raw += piece
+                yield Event("token", piece)
+        answer.timings_ms["generate"] = (time.perf_counter() - t_gen) * 1e3
+        span = self._verified_span(answer, question, raw, chosen, excerpts, passages)
+        if span is None:
+            yield Event("answer", answer=self._extractive(answer, question, t0))
+            return
+        sentence = compose(question, span.text)
+        answer.text = f"{sentence[:-1]} [1]{sentence[-1]}"
+        answer.citations = [Citation(1, passages[span.passage], span.start, span.end)]
+        answer.mode = "composed"
+        answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
+        yield Event("answer", answer=answer)
+
+    def _write(
+        self, answer: Answer, question: str, passages: list[Passage], as_of: date | None, t0: float
+    ) -> Iterator[Event]:
+        """The model writes the answer; each sentence is kept only if a passage supports it."""
         assert self.llm is not None
         excerpts = select_excerpts(self.scorer.rank(question, passages), self.config.context_sentences)
         messages = build_messages(question, passages, excerpts, as_of)
@@ -115,9 +185,7 @@ class Answerer:
             raw += piece
             yield Event("token", piece)
         answer.timings_ms["generate"] = (time.perf_counter() - t_gen) * 1e3
-        if is_refusal(raw) and not _has_content_beyond_refusal(raw):
-            # The small model also says "I don't know" when the answer is in its excerpts: a quote
-            # that supplies what was asked is still offered (``_extractive`` refuses otherwise).
+        if is_refusal(raw) and len(raw.split()) <= 25:
             answer.notes.append("the model said it does not know")
             yield Event("answer", answer=self._extractive(answer, question, t0))
             return
@@ -134,8 +202,52 @@ class Answerer:
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         yield Event("answer", answer=answer)
 
+    @staticmethod
+    def _verified_span(
+        answer: Answer,
+        question: str,
+        raw: str,
+        chosen: Candidate | None,
+        excerpts: list[Excerpt],
+        passages: list[Passage],
+    ) -> Span | None:
+        """The model's phrase as a Span the excerpts hold and that answers the question, or None
+        (with the reason in the answer's notes)."""
+        phrase = clean_phrase(raw)
+        if is_refusal(phrase):
+            answer.notes.append("the model said it does not know")
+            return None
+        if chosen is not None:
+            span: Span | None = Span(chosen.text, chosen.passage, chosen.start, chosen.end)
+        else:
+            phrase = trim_echo(question, phrase)
+            span = locate(phrase, excerpts, passages, question) if phrase else None
+        if span is None:
+            answer.notes.append(f"the model's phrase is not in what it read: {clean_phrase(raw)!r}")
+            return None
+        p = passages[span.passage]
+        sentence = p.text[span.start : span.end]
+        reporting = span.from_byline or about_reporting(question)
+        context = f"{p.title} {byline(p)} {sentence}" if reporting else f"{p.title} {sentence}"
+        if about_question(question, span.text, context) < RELEVANT_MIN:
+            answer.notes.append(
+                f"the sentence holding the model's phrase {span.text!r} is about something else"
+            )
+            return None
+        name = described_name(question)
+        if name and not span.from_byline and not describes(name, span.text, sentence):
+            answer.notes.append(f"the model's phrase {span.text!r} describes someone other than {name}")
+            return None
+        if asks_for_several(question) and not span.from_byline:
+            span.text = expand_to_list(span.text, passages[span.passage].text[span.start : span.end])
+        problem = _not_an_answer(question, span.text, passages)
+        if problem:
+            answer.notes.append(f"the model's phrase {span.text!r} was set aside: it {problem}")
+            return None
+        return span
+
     def _extractive(self, answer: Answer, question: str, t0: float) -> Answer:
-        cited = self.checker.extract(question, answer.passages[:3])
+        cited = self.checker.extract(question, answer.passages[:3], max_sentences=1)
         if not cited.citations:
             return self._refuse(answer, t0, "No passage found answers it: none holds a full sentence.")
         problem = _not_an_answer(question, cited.text, answer.passages)
@@ -154,7 +266,11 @@ class Answerer:
 
 
 def build_messages(
-    question: str, passages: list[Passage], excerpts: list[Excerpt], as_of: date | None
+    question: str,
+    passages: list[Passage],
+    excerpts: list[Excerpt],
+    as_of: date | None,
+    system: str = SYSTEM_PROMPT,
 ) -> list[Message]:
     """One block per article, holding only its chosen sentences (see bot.context for why)."""
     by_passage: dict[int, list[str]] = {}
@@ -163,20 +279,17 @@ def build_messages(
     blocks = []
     for n, (i, sentences) in enumerate(by_passage.items(), 1):
         p = passages[i]
-        meta = ", ".join(x for x in (p.source, p.published or "") if x)
+        meta = byline(p)
         blocks.append(
             f"Excerpt {n}: {p.title}" + (f" ({meta})" if meta else "") + "\n" + " … ".join(sentences)
         )
     today = f"Today is {(as_of or date.today()).isoformat()}.\n\n"
     user = f"{today}News article excerpts:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def _not_an_answer(question: str, text: str, passages: list[Passage]) -> str | None:
-    found = "\n".join(dict.fromkeys(f"{p.title} {p.published or ''}\n{p.text}" for p in passages))
+    # The byline spells the publication date out ("November 20, 2023"): a month the question names
+    # is matched by an article published in it, not only by one whose text writes the month.
+    found = "\n".join(dict.fromkeys(f"{p.title} {byline(p)}\n{p.text}" for p in passages))
     return why_not_an_answer(question, text, found)
-
-
-def _has_content_beyond_refusal(raw: str) -> bool:
-    """'I don't know the exact date, but X was released in...' still carries an answer to check."""
-    return len(raw.split()) > 25

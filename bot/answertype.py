@@ -10,6 +10,7 @@ itself does not already say, and the cited passages must be about the question's
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -163,19 +164,20 @@ def missing_subject(question: str, found_text: str) -> list[str]:
     """
     present = set(content_words(found_text)) | key_terms(found_text)
     needed = _names(question) | (set(content_words(question)) & ORDINALS)
-    missing = sorted(t for t in needed if not _matches(t, present))
+    missing = sorted(t for t in needed if not matches_term(t, present))
     if missing:
         return missing
-    others = [w for w in dict.fromkeys(content_words(question)) if w not in needed and w not in _GENERIC]
-    absent = [w for w in others if not _matches(w, present)]
+    others = [w for w in dict.fromkeys(content_words(question)) if w not in needed and w not in GENERIC_WORDS]
+    absent = [w for w in others if not matches_term(w, present)]
     return absent if len(others) >= 2 and len(absent) == len(others) else []
 
 
-# Words a question uses about any article or answer ("on what date"); their absence says nothing
-# about the subject.
-_GENERIC = frozenset(
-    """date day year month time week number people person thing kind name named article news report
-    reported say said tell happen happened according mention""".split()  # noqa: SIM905
+# Words a question uses about any article or answer ("on what date", "which news agency reported
+# her remarks"); their absence says nothing about the subject, and the byline answers the reporting.
+GENERIC_WORDS = frozenset(
+    """date day year month time week number people person thing kind name named article news new report
+    reported say said tell happen happened according mention agency outlet newspaper media remark
+    comment statement""".split()  # noqa: SIM905
 )
 
 
@@ -186,12 +188,24 @@ def _names(question: str) -> set[str]:
     return key_terms(body)
 
 
-def _matches(term: str, present: set[str], min_len: int = 4) -> bool:
+def matches_term(term: str, present: set[str], min_len: int = 4) -> bool:
     if term in present:
         return True
     if len(term) < min_len:
         return False
-    return any(w.startswith(term) or (len(w) >= min_len and term.startswith(w)) for w in present)
+    return any(
+        w.startswith(term) or (len(w) >= min_len and term.startswith(w)) or _same_stem(term, w)
+        for w in present
+    )
+
+
+def _same_stem(a: str, b: str, stem_len: int = 5) -> bool:
+    """ "arrived" / "arrival", "negotiated" / "negotiations": a shared stem of five letters or more
+    that covers most of the shorter word."""
+    if min(len(a), len(b)) < stem_len + 1:
+        return False
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= stem_len and shared >= 0.7 * min(len(a), len(b))
 
 
 def why_not_an_answer(question: str, answer: str, found_text: str) -> str | None:

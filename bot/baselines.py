@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.evaluate import (
-    ROOT,
+    MODEL_MODES,
     ascii_bars,
     contains_answer,
     fmt_ms,
@@ -31,6 +31,7 @@ from bot.evaluate import (
     hit_at_k,
     is_short_answer,
     log_line,
+    looks_refused,
     markdown_table,
     mean,
     model_label,
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     from bot.service import Bot
 
 CONTEXT_WINDOW = 4096  # the bundled models run with n_ctx 4096 (Config.llm_context_tokens)
-DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks" / "realtimeqa-2023q4"
 KS = (1, 3, 5, 10)
 
 
@@ -169,12 +169,20 @@ def make_llama_index_llm(llm: LLM, max_tokens: int = 200) -> CustomLLM:
     return BotLLM(llm, max_tokens)
 
 
+# What llama-index's prompt shows of a chunk's metadata: what a reader of the excerpt would want
+# (our prompt shows the same three). Offsets, day numbers, chunk index, ids and URL are excluded from
+# its LLM view, as a user configuring ``excluded_llm_metadata_keys`` would.
+LLM_METADATA = ("title", "source", "published")
+
+
 class LlamaIndexDefault:
     """``VectorStoreIndex.from_vector_store(...).as_query_engine()`` with llama-index's defaults.
 
-    Defaults kept on purpose (similarity_top_k=2, "compact" synthesis, its own QA prompt, node
-    metadata in the prompt): this is the pipeline a user gets by following llama-index's starter
-    example, pointed at our collection and our models.
+    Defaults kept on purpose (similarity_top_k=2, "compact" synthesis, its own QA prompt): this is
+    the pipeline a user gets by following llama-index's starter example, pointed at our collection
+    and our models. Two things are set on equal terms with ours: its QA prompt starts with the
+    question's date, as ours does ("Today is ..."), and the chunks' bookkeeping metadata is kept out
+    of the prompt (``LLM_METADATA``).
     """
 
     def __init__(self, bot: Bot) -> None:
@@ -188,21 +196,59 @@ class LlamaIndexDefault:
         index = VectorStoreIndex.from_vector_store(
             ChromaVectorStore(chroma_collection=collection), embed_model=bot.embedder.as_llama_index()
         )
-        self.engine = index.as_query_engine(llm=self.llm)
+        self.engine = index.as_query_engine(llm=self.llm, node_postprocessors=[_metadata_filter()])
         self.bot = bot
 
-    def run(self, question: str) -> SystemRun:
+    def set_date(self, day: date | None) -> None:
+        """The question's date at the head of llama-index's own QA prompt (as ours gets it)."""
+        from llama_index.core.prompts import PromptTemplate
+        from llama_index.core.prompts.default_prompts import DEFAULT_TEXT_QA_PROMPT_TMPL
+
+        head = f"Today is {day.isoformat()}.\n" if day else ""
+        self.engine.update_prompts(
+            {"response_synthesizer:text_qa_template": PromptTemplate(head + DEFAULT_TEXT_QA_PROMPT_TMPL)}
+        )
+
+    def prompt_preview(self) -> str:
+        """The QA template in use (tests check the date and metadata rules reach the prompt)."""
+        prompts = self.engine.get_prompts()
+        return str(prompts["response_synthesizer:text_qa_template"].get_template())
+
+    def run(self, question: str, as_of: date | None = None) -> SystemRun:
+        self.set_date(as_of)
         t0 = time.perf_counter()
         response = self.engine.query(question)
         total = (time.perf_counter() - t0) * 1e3
         text = str(getattr(response, "response", "") or "")
-        passages = [_from_node(self.bot, n) for n in getattr(response, "source_nodes", [])]
+        nodes = getattr(response, "source_nodes", [])
+        passages = [_from_node(self.bot, n) for n in nodes]
         timings = {"total": total}
         first = getattr(self.llm, "first_token_at", None)
         if first is not None:
             timings["first_token"] = (first - t0) * 1e3
-        context = [p.text for p in passages]
-        return SystemRun(passages, text, _looks_refused(text), context=context, timings_ms=timings)
+        context = [_llm_view(n) for n in nodes]
+        return SystemRun(passages, text, looks_refused(text), context=context, timings_ms=timings)
+
+
+def _metadata_filter() -> Any:
+    from llama_index.core.postprocessor.types import BaseNodePostprocessor
+    from llama_index.core.schema import NodeWithScore, QueryBundle
+
+    class KeepReaderMetadata(BaseNodePostprocessor):
+        def _postprocess_nodes(
+            self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+        ) -> list[NodeWithScore]:
+            for n in nodes:
+                n.node.excluded_llm_metadata_keys = [k for k in n.node.metadata if k not in LLM_METADATA]
+            return nodes
+
+    return KeepReaderMetadata()
+
+
+def _llm_view(scored: Any) -> str:
+    from llama_index.core.schema import MetadataMode
+
+    return str(scored.node.get_content(metadata_mode=MetadataMode.LLM))
 
 
 def _from_node(bot: Bot, scored: Any) -> Passage:
@@ -215,14 +261,8 @@ def _from_node(bot: Bot, scored: Any) -> Passage:
     )  # fmt: skip
 
 
-def _looks_refused(text: str) -> bool:
-    from bot.cite import is_refusal
-
-    return is_refusal(text) or text.strip().lower() == "empty response"
-
-
 # --- the RealTimeQA harness -----------------------------------------------------------------
-SYSTEMS = ("bm25", "dense", "ours", "llama-index")
+SYSTEMS = ("bm25", "dense", "ours", "ours, no model", "llama-index")
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -279,11 +319,12 @@ def answer_rank(passages: Sequence[Passage], gold: str) -> int | None:
 def run_realtimeqa(
     bot: Bot, questions: Sequence[dict[str, Any]], log: Callable[[str], None]
 ) -> list[dict[str, Any]]:
-    """Every system on every question, same store and models; one row per question."""
-    from bot.baselines import LlamaIndexDefault, SystemRun, bm25_only, dense_only
+    """Every system on every question, same store, models and date; one row per question."""
+    from bot.answer import Answerer
 
     bot.warm_up()
     li = LlamaIndexDefault(bot) if bot.llm is not None else None
+    floor = Answerer(bot.config, bot.retriever, None, bot.embedder) if bot.llm is not None else None
     k = max(KS)
     rows = []
     for q in questions:
@@ -297,14 +338,12 @@ def run_realtimeqa(
         t1 = time.perf_counter()
         answer = bot.ask(question, as_of=as_of)
         t2 = time.perf_counter()
-        timings = {"retrieve": (t1 - t0) * 1e3, "total": (t2 - t1) * 1e3}
-        if "first_token" in answer.timings_ms:
-            timings["first_token"] = answer.timings_ms["first_token"]
-        runs["ours"] = SystemRun(
-            found.passages, answer.text, answer.refused, answer.model_context, timings, answer.mode
-        )
+        runs["ours"] = _our_run(found.passages, answer, (t1 - t0) * 1e3, (t2 - t1) * 1e3)
+        if floor is not None:
+            quoted = floor.ask(question, as_of=as_of)
+            runs["ours, no model"] = _our_run(found.passages, quoted, None, quoted.timings_ms.get("total"))
         if li is not None:
-            runs["llama-index"] = li.run(question)
+            runs["llama-index"] = li.run(question, as_of)
         row: dict[str, Any] = {"id": q["id"], "date": q["date"], "question": question, "gold": gold}
         row["short"] = is_short_answer(gold)
         for name, run in runs.items():
@@ -312,25 +351,40 @@ def run_realtimeqa(
         rows.append(row)
         log(
             f"{q['id']} gold={gold!r:28.28} ours={'✓' if row['ours']['correct'] else '✗'} "
-            f"rank={row['ours']['rank']} li={'✓' if row.get('llama-index', {}).get('correct') else '✗'} "
-            f"{timings['total'] / 1e3:4.1f}s  {strip_markers(answer.text)[:70]!r}"
+            f"{answer.mode[:4]} rank={row['ours']['rank']} "
+            f"li={'✓' if row.get('llama-index', {}).get('correct') else '✗'} "
+            f"{runs['ours'].timings_ms['total'] / 1e3:4.1f}s  {strip_markers(answer.text)[:70]!r}"
         )
     return rows
 
 
+def _our_run(
+    passages: list[Passage], answer: Any, retrieve_ms: float | None, total_ms: float | None
+) -> SystemRun:
+    given = {"retrieve": retrieve_ms, "total": total_ms}
+    timings = {k: v for k, v in given.items() if v is not None}
+    if "first_token" in answer.timings_ms:
+        timings["first_token"] = answer.timings_ms["first_token"]
+    return SystemRun(passages, answer.text, answer.refused, answer.model_context, timings, answer.mode)
+
+
 def _score_run(run: Any, gold: str) -> dict[str, Any]:
+    """One scoring rule for every system: right when the gold string is in the answer, whatever its
+    refusal flag; a refusal is an answer whose every sentence refuses (``looks_refused``)."""
     out: dict[str, Any] = {
         "rank": answer_rank(run.passages, gold),
         "n_passages": len(run.passages),
         "timings_ms": {k: round(v, 1) for k, v in run.timings_ms.items()},
     }
     if run.answer is not None:
+        text = strip_markers(run.answer)
         out.update(
             answer=run.answer,
-            refused=run.refused,
-            correct=not run.refused and contains_answer(strip_markers(run.answer), gold),
-            partial=not run.refused and partial_answer(strip_markers(run.answer), gold),
-            context_hit=any(contains_answer(text, gold) for text in run.context),
+            refused=looks_refused(text),
+            correct=contains_answer(text, gold),
+            partial=partial_answer(text, gold),
+            context_hit=any(contains_answer(t, gold) for t in run.context),
+            model_written=run.mode is None or run.mode in MODEL_MODES,
         )
     if run.mode:
         out["mode"] = run.mode
@@ -362,7 +416,12 @@ def _system_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     if "correct" in runs[0]:
         fig["context_recall"] = mean([float(r["context_hit"]) for r in runs])
         fig["accuracy"] = mean([float(r["correct"]) for r in runs])
-        fig["accuracy_when_in_context"] = mean([float(r["correct"]) for r in runs if r["context_hit"]])
+        # Only answers the model wrote count here: a quoted sentence is not the model reading.
+        fig["accuracy_when_in_context"] = mean(
+            [float(r["correct"] and r["model_written"]) for r in runs if r["context_hit"]]
+        )
+        fig["model_written"] = sum(bool(r["model_written"]) for r in runs)
+        fig["model_written_right"] = sum(bool(r["model_written"] and r["correct"]) for r in runs)
         fig["partial_not_exact"] = sum(bool(r["partial"]) and not r["correct"] for r in runs)
         fig["refusals"] = sum(bool(r["refused"]) for r in runs)
     modes = sorted({r["mode"] for r in runs if r.get("mode")})
@@ -428,6 +487,7 @@ def realtimeqa_tables(s: dict[str, Any], published: dict[str, Any]) -> str:
             "ctx recall",
             "accuracy",
             "acc | in ctx",
+            "model-written (right)",
             "partial",
             "refusals",
             "retrieve p50/p95",
@@ -445,6 +505,7 @@ def realtimeqa_tables(s: dict[str, Any], published: dict[str, Any]) -> str:
                     f.get("context_recall"),
                     f.get("accuracy"),
                     f.get("accuracy_when_in_context"),
+                    f"{f['model_written']} ({f['model_written_right']})" if "model_written" in f else "—",
                     f.get("partial_not_exact", "—"),
                     f.get("refusals", "—"),
                     *(
@@ -477,7 +538,11 @@ def realtimeqa_tables(s: dict[str, Any], published: dict[str, Any]) -> str:
 def cmd_realtimeqa(args: argparse.Namespace, config: Config, out_base: Path) -> int:
     from bot.service import Bot
 
-    data: Path = args.data or DEFAULT_DATA
+    data: Path | None = args.data
+    if data is None:
+        raise BotError(
+            "--benchmark realtimeqa needs --data DIR (the folder with questions.jsonl, articles.jsonl)"
+        )
     if not (data / "questions.jsonl").exists() or not (data / "articles.jsonl").exists():
         raise BotError(f"{data} holds no RealTimeQA data (questions.jsonl, articles.jsonl): pass --data")
     questions = load_jsonl(data / "questions.jsonl")
@@ -518,7 +583,10 @@ def cmd_realtimeqa(args: argparse.Namespace, config: Config, out_base: Path) -> 
         "the answer model was shown (ours: its chosen sentences; llama-index: its 2 chunks; a question "
         "ours refuses before any model call counts as not shown). accuracy: in the generated answer. acc | in ctx: accuracy when it was "
         "in the context. partial: most gold words present but not the exact string (not counted correct). "
-        "ours uses the question's date as as-of; the baselines see no date.",
+        "Every answering system gets the question's date: ours as as-of and 'Today is ...' in its prompt, "
+        "llama-index as 'Today is ...' at the head of its QA prompt; BM25 and dense retrieval see no date. "
+        "One rule for every system: right = gold string in the answer (refusal flag or not); "
+        "refusal = every sentence of the answer refuses. acc | in ctx counts model-written answers only.",
         "",
         tables,
         "",

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answertype import ORDINALS
+from bot.answertype import ORDINALS, expected_kind, may_hold_answer, question_terms, supplies_kind
 from bot.context import MIN_WORDS
+from bot.extract import asks_for_several
 from bot.text import CITATION_MARKERS, content_words, key_terms, split_sentences
 from bot.types import Citation, Passage
 
@@ -54,6 +55,7 @@ def is_refusal(text: str) -> bool:
 
 
 SHORT_ANSWER_WORDS = 4
+KIND_WEIGHT = 1.0  # a quoted sentence that holds the asked kind (a date for "when") ranks first
 
 
 class CitationChecker:
@@ -132,8 +134,12 @@ class CitationChecker:
         for u, (pi, s, e) in enumerate(units):
             if len(passages[pi].text[s:e].split()) < MIN_WORDS:
                 continue  # a dateline or fragment is never the best quote
+            if passages[pi].text[s:e].rstrip(" \"'”’)").endswith("?"):
+                continue  # a question is never an answer
             overlap = len(q_words & set(content_words(passages[pi].text[s:e]))) / max(len(q_words), 1)
-            scored.append((float(sims[u]) + overlap + passages[pi].score, u))
+            # A quote for "when" must hold a date: one that cannot is never the best quote.
+            kind = KIND_WEIGHT * supplies_kind(question, passages[pi].text[s:e])
+            scored.append((float(sims[u]) + overlap + kind + passages[pi].score, u))
         scored.sort(reverse=True)
         numbering: dict[int, Citation] = {}
         parts = []
@@ -143,8 +149,54 @@ class CitationChecker:
         for u in picked:
             pi, s, e = units[u]
             n = self._number(numbering, passages, Support(pi, s, e, 0.0))
-            parts.append(f"“{passages[pi].text[s:e]}” [{n}]")
+            parts.append(f"“{best_clause(passages[pi].text[s:e], question)}” [{n}]")
         return Cited(" ".join(parts), sorted(numbering.values(), key=lambda c: c.n), [])
+
+
+CLAUSE_CHARS = 200  # a quote longer than this is cut to its best clauses (the citation keeps the sentence)
+_CLAUSE_BREAK = re.compile(r"[,;:()\u2014\"“”]+\s*")
+
+
+def best_clause(sentence: str, question: str, max_chars: int = CLAUSE_CHARS) -> str:
+    """The run of clauses of ``sentence`` that shares most with the question and holds the asked kind.
+
+    A 400-character sentence pasted as an answer is a search result; the clause that answers is
+    the answer, and the cited sentence around it stays highlighted in the source.
+    """
+    if len(sentence) <= max_chars:
+        return sentence
+    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence)] + [len(sentence)]
+    q_words = set(content_words(question))
+    best: tuple[float, int, int] | None = None
+    for i in range(len(cuts) - 1):
+        for j in range(i + 1, len(cuts)):
+            piece = sentence[cuts[i] : cuts[j]].strip(' ,;:()\u2014"“”')
+            if len(piece) > max_chars:
+                break
+            if len(piece.split()) < 3:
+                continue
+            score = len(q_words & set(content_words(piece))) + _kind_weight(question, piece)
+            score -= len(piece) / 1000  # the shorter of equals
+            if best is None or score > best[0]:
+                best = (score, cuts[i], cuts[j])
+    if best is None:
+        return sentence
+    piece = sentence[best[1] : best[2]].strip(' ,;:()\u2014"“”')
+    if supplies_kind(question, sentence) and not supplies_kind(question, piece):
+        return sentence  # no short clause holds what was asked: the whole sentence does
+    return ("… " if best[1] > 0 else "") + piece + (" …" if best[2] < len(sentence) else "")
+
+
+def _kind_weight(question: str, piece: str) -> float:
+    """What the clause adds of the asked kind: the answer is the part the question does not hold.
+    For "who" questions each new name counts (the list of the released outweighs the clause that
+    repeats the question's date); for a date, number or age, holding one counts most."""
+    if expected_kind(question) == "name" or asks_for_several(question):
+        asked = set(question_terms(question))
+        return 0.6 * len({t for t in key_terms(piece) if t not in asked and not t[:1].isdigit()})
+    if expected_kind(question) is not None:
+        return 3.0 * supplies_kind(question, piece)
+    return 1.0 * may_hold_answer(question, piece)
 
 
 # A claim about the reporting ("TASS reported ... on February 10") may be backed by the article's

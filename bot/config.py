@@ -62,6 +62,10 @@ class Config:
     llm_context_tokens: int = 4096
     # How many of the retrieved passages' best sentences the model reads (bot.context).
     context_sentences: int = 3
+    # "compose": the model copies the answering phrase, a template makes the cited sentence (the
+    # bundled small models); "generate": the model writes sentences, each kept only if a passage
+    # supports it (larger models, which write checkable sentences). See bot.answer.
+    answer_style: str = "compose"
 
     # Retrieval.
     top_k: int = 5
@@ -123,6 +127,8 @@ class Config:
             raise ConfigError("BOT_THREADS must be >= 1")
         if self.max_upload_mb <= 0:
             raise ConfigError("BOT_MAX_UPLOAD_MB must be positive")
+        if self.answer_style not in ("compose", "generate"):
+            raise ConfigError("BOT_ANSWER_STYLE must be 'compose' or 'generate'")
 
 
 def _convert(name: str, type_name: Any, raw: str) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.text import content_words
+from bot.text import content_words, key_terms
 
 if TYPE_CHECKING:
     from bot.llm import LLM, Message
@@ -25,7 +25,13 @@ _FOLLOWUP_HINT = re.compile(
 
 
 def needs_rewrite(question: str) -> bool:
-    return bool(_FOLLOWUP_HINT.search(question)) or len(content_words(question)) <= 2
+    """A question that points back ("that", "she") depends on the conversation; one that names its
+    own subject ("Who is Maxim Kharkin?") stands alone, however short."""
+    if _FOLLOWUP_HINT.search(question):
+        return True
+    first = question.lstrip(" \"'“(").split(" ", 1)
+    names = key_terms(first[1]) if len(first) > 1 else set()
+    return not names and len(content_words(question)) <= 2
 
 
 def rewrite_question(question: str, history: list[Message], llm: LLM | None) -> str:

@@ -39,9 +39,10 @@ class LLM(ABC):
     def complete(self, messages: list[Message], max_tokens: int) -> str:
         return "".join(self.stream(messages, max_tokens))
 
-    def count_tokens(self, text: str) -> int:
-        """Rough token count for budgeting prompts; back ends with a tokenizer override it."""
-        return max(1, len(text) // 4)
+    def choose(self, messages: list[Message], options: list[str], max_tokens: int) -> str | None:
+        """The option the model answers with when it may only write one of them (constrained
+        decoding); None when the back end cannot constrain its output."""
+        return None
 
 
 # name -> "module:Class"; a new back end is one line here and one module.

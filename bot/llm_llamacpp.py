@@ -43,8 +43,26 @@ class LlamaCppLLM(LLM):
         path = resolve_model_path(config.llm_model, config.cache_dir)
         return cls(path, config.threads, config.llm_context_tokens)
 
-    def count_tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False))
+    def choose(self, messages: list[Message], options: list[str], max_tokens: int) -> str | None:
+        """A GBNF grammar whose only sentences are the options: the model picks by its own preference."""
+        from llama_cpp import LlamaGrammar
+
+        if not options:
+            return None
+        alternatives = " | ".join(_gbnf_literal(o) for o in dict.fromkeys(options))
+        grammar = LlamaGrammar.from_string(f"root ::= {alternatives}", verbose=False)
+        with self._lock:
+            self._llm.reset()
+            out = self._llm.create_chat_completion(
+                messages=list(messages),
+                max_tokens=max_tokens,
+                temperature=0.0,
+                top_k=1,
+                seed=0,
+                grammar=grammar,
+            )
+        text = str(out["choices"][0]["message"].get("content") or "")
+        return text if text in options else None
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
         with self._lock:
@@ -67,3 +85,7 @@ class LlamaCppLLM(LLM):
                 piece = chunk["choices"][0].get("delta", {}).get("content")
                 if piece:
                     yield piece
+
+
+def _gbnf_literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'

@@ -220,7 +220,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if not word:
         return False
     token = word.group(1).lower()
-    if token in _ABBREVIATIONS or len(token) == 1:
+    if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):  # "J. Smith", not "February 3."
         return True
     after = text[dot + 1 : dot + 3]
     return bool(re.match(r"\s[a-z0-9]", after))  # "... approx. five" continues the sentence

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -33,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.baselines import DEFAULT_DATA, KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
+from bot.baselines import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.evaluate import (  # noqa: E402
     first_hit_rank,
@@ -177,12 +178,17 @@ def render(report: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import os
     import subprocess
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--home", type=Path, required=True, help="a store holding the RealTimeQA articles")
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=os.environ.get("NEWSBOT_BENCHMARK_DATA"),
+        required=not os.environ.get("NEWSBOT_BENCHMARK_DATA"),
+        help="RealTimeQA folder (default $NEWSBOT_BENCHMARK_DATA)",
+    )
     p.add_argument("--limit", type=int, help="first N answerable questions (spread over the quarter)")
     p.add_argument("--out", type=Path, help="JSON results file (default: print only)")
     args = p.parse_args(argv)

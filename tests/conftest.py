@@ -23,7 +23,6 @@ from bot.service import Bot  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 SEED = ROOT / "seeds" / "000_fc55d0fe8842ee86.txt"
-BENCHMARK = ROOT.parent / "shared" / "benchmarks" / "realtimeqa-2023q4"
 NOVEMBER_NAMES = ["Yelena Trufanova", "Irina Tatti", "Ron Krivoy", "Yaffa Adar"]
 
 
@@ -42,6 +41,13 @@ class FakeLLM(LLM):
         text = self.reply_fn(messages) if self.reply_fn else self.reply
         for i, word in enumerate(text.split(" ")):
             yield word if i == 0 else " " + word
+
+    def choose(self, messages: list[Message], options: list[str], max_tokens: int) -> str | None:
+        """The option its reply names (the longest), else None: the free path reads the reply."""
+        self.calls.append(messages)
+        text = self.reply_fn(messages) if self.reply_fn else self.reply
+        named = [o for o in options if o and o in text]
+        return max(named, key=len) if named else None
 
 
 def make_config(home: Path, **overrides: object) -> Config:

@@ -35,19 +35,22 @@ def test_extractive_answer_quotes_the_supporting_sentence(corpus_bot_extractive:
     for name in NOVEMBER_NAMES:
         assert name in answer.text
     quote = answer.citations[0].to_dict()["quote"]
-    assert "November 2023" in quote and quote in answer.text
+    shown = answer.text.split("“", 1)[1].split("”", 1)[0].strip("… ")
+    assert "November 2023" in quote and shown in quote  # the answering clause of the cited sentence
+    assert len(shown) <= 200
 
 
 @pytest.mark.slow
-def test_generated_answer_names_all_four_with_a_correct_citation(corpus_bot: Bot) -> None:
+def test_composed_answer_names_all_four_with_a_correct_citation(corpus_bot: Bot) -> None:
+    """The question the project exists for, with the bundled model: one composed sentence."""
     answer = corpus_bot.ask(QUESTION)
-    assert not answer.refused, answer.to_dict()
+    assert answer.mode == "composed", answer.to_dict()
     for name in NOVEMBER_NAMES:
         assert name in answer.text, answer.text
-    assert "[1]" in answer.text
+    assert answer.text.endswith("[1].") and len(answer.text) < 150
     cited = answer.to_dict()["citations"][0]
-    assert "November 2023" in cited["text"]
-    assert cited["quote"] and cited["quote"] in cited["text"]
+    assert "November 2023" in cited["quote"] and cited["quote"] in cited["text"]
+    assert all(name in cited["quote"] for name in NOVEMBER_NAMES)
 
 
 @pytest.mark.slow
@@ -149,8 +152,8 @@ def test_answer_that_restates_the_question_is_set_aside(corpus_home: Path) -> No
     question = "Which countries brokered the January 2025 ceasefire agreement between Hamas and Israel?"
     reply = "Hamas and Israel brokered the January 2025 ceasefire agreement between Hamas and Israel."
     answer = Bot(make_config(corpus_home), llm=FakeLLM(reply)).ask(question)
-    assert answer.mode != "generated"
-    assert any("restates the question" in note for note in answer.notes)
+    assert answer.mode not in ("generated", "composed")
+    assert any("restates the question" in note or "not in what it read" in note for note in answer.notes)
 
 
 def test_question_about_someone_the_corpus_never_names_is_refused(corpus_home: Path) -> None:
@@ -188,14 +191,22 @@ def test_bad_questions_are_refused_with_a_message(corpus_bot_extractive: Bot, qu
 
 def test_reporting_date_is_backed_by_the_articles_date_but_an_event_date_is_not(corpus_home: Path) -> None:
     """The text never says "February 10"; the article's date does, for when TASS reported it only."""
-    reported = "TASS reported Zakharova's remarks about Simona Halperin on February 10."
-    answer = Bot(make_config(corpus_home), llm=FakeLLM(reported)).ask(
+    answer = Bot(make_config(corpus_home), llm=FakeLLM("February 10, 2025")).ask(
         "On what date did TASS report Zakharova's remarks about Simona Halperin?"
     )
-    assert answer.mode == "generated" and "February 10" in answer.text and answer.citations
+    assert answer.mode == "composed" and "February 10" in answer.text and answer.citations
     event = "Yelena Trufanova was released on February 10, 2025."
     answer = Bot(make_config(corpus_home), llm=FakeLLM(event)).ask("When was Yelena Trufanova released?")
     assert "February 10" not in answer.text
+
+
+def test_write_style_keeps_only_supported_sentences(corpus_home: Path) -> None:
+    """BOT_ANSWER_STYLE=generate (larger models): the model's own sentences, each verified."""
+    reply = "Abu Marzouk arrived in Moscow on February 3. He was born in Cairo in 1951."
+    bot = Bot(make_config(corpus_home, answer_style="generate"), llm=FakeLLM(reply))
+    answer = bot.ask("When did Abu Marzouk arrive in Moscow?")
+    assert answer.mode == "generated" and answer.text == "Abu Marzouk arrived in Moscow on February 3 [1]."
+    assert any("Cairo" in note for note in answer.notes)
 
 
 def test_model_context_is_the_excerpts_the_model_read(corpus_home: Path) -> None:

@@ -45,12 +45,17 @@ REQUIRED = {
     "must_include": list,
     "gold_passages": list,
 }
-OPTIONAL = {"as_of": str}
+OPTIONAL = {"as_of": str, "must_exclude": list, "duplicate_of": str, "note": str}
 MAX_QUOTE_CHARS = 300
 
 FRONT_MATTER = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
 ID_LINE = re.compile(r"^id:\s*(.+?)\s*$", re.MULTILINE)
 QUOTE_CHARS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+
+
+def has_phrase(text: str, phrase: str) -> bool:
+    """Whole words, as the scorer matches them ("leader" is not in "leadership")."""
+    return re.search(r"(?<!\w)" + re.escape(normalise(phrase)) + r"(?!\w)", normalise(text)) is not None
 
 
 def normalise(text: str) -> str:
@@ -195,3 +200,33 @@ def test_must_include_is_grounded(item: dict[str, Any], corpus: dict[str, str]) 
         assert any(normalise(s) in normalise(item["answer"]) for s in group), (
             f"the gold answer itself misses must_include group {group}"
         )
+
+
+@pytest.mark.parametrize("item", ANSWERABLE, ids=[str(item.get("id")) for item in ANSWERABLE])
+def test_must_include_is_not_an_echo_of_the_question(item: dict[str, Any]) -> None:
+    """An answer that only repeats the question ("Yes, there were conditions") must not score."""
+    asked = " ".join([item["question"], *(t["content"] for t in item["history"] if t["role"] == "user")])
+    for group in item["must_include"]:
+        assert not any(has_phrase(asked, s) for s in group), f"the question itself satisfies {group}"
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=IDS)
+def test_must_exclude_and_duplicates(item: dict[str, Any]) -> None:
+    for s in item.get("must_exclude", []):
+        assert isinstance(s, str) and s.strip(), "must_exclude strings are non-empty"
+        assert not has_phrase(item["answer"], s), f"the gold answer itself names the excluded {s!r}"
+    if "duplicate_of" in item:
+        target = next((i for i in ITEMS if i["id"] == item["duplicate_of"]), None)
+        assert target is not None and "duplicate_of" not in target, "duplicate_of names a first item"
+
+
+def test_multi_passage_items_need_separate_sentences(corpus: dict[str, str]) -> None:
+    """A multi-passage item's quotes lie in different sentences (q42's two were one sentence)."""
+    for item in ITEMS:
+        if item["type"] != "multi_passage":
+            continue
+        body = corpus[item["gold_passages"][0]["doc_id"]]
+        starts = [body.find(p["quote"]) for p in item["gold_passages"]]
+        lo, hi = min(starts), max(starts)
+        between = body[lo:hi]
+        assert re.search(r"[.!?][\"”]?\s", between), f"{item['id']}: its quotes share one sentence"

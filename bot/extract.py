@@ -1,0 +1,336 @@
+"""Extract: the core of an answer is a phrase the model copies from the excerpts it reads.
+
+Why: asked for a sentence, the bundled 0.5B writes ones that mostly fail verification (it pins a
+fact on the wrong person: "Zakharova was released in November 2023"), and the bot then pasted a
+whole article sentence instead. Asked for "the shortest exact phrase copied from the excerpts", it
+points at the right words far more often, and a phrase can be checked strictly: every name, number
+and most content words of it must stand in one sentence of the excerpts (or in the article's
+byline, for "which agency reported ..."). ``bot.compose`` then sets the phrase in a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.answertype import GENERIC_WORDS, matches_term
+from bot.text import content_words, key_terms, normalise, split_sentences, words
+
+if TYPE_CHECKING:
+    from bot.context import Excerpt
+    from bot.types import Passage
+
+EXTRACT_PROMPT = (
+    "Answer with the shortest exact phrase copied from the news excerpts that answers the question. "
+    "If the excerpts do not answer it, say: I don't know."
+)
+MAX_SPAN_WORDS = 40  # longer than this is a passage, not a phrase
+CONTENT_MIN = 0.8  # share of the phrase's content words that must stand in its sentence
+
+
+@dataclass
+class Span:
+    """A verified answer phrase and the sentence (or byline) that holds it."""
+
+    text: str
+    passage: int  # index into the passages
+    start: int  # the supporting sentence inside passages[passage].text
+    end: int
+    from_byline: bool = False
+
+
+def clean_phrase(raw: str) -> str:
+    """The model's reply reduced to its phrase: first line, no quotes, labels or final full stop."""
+    line = next((x for x in raw.strip().splitlines() if x.strip()), "")
+    line = re.sub(r"^\s*(?:answer|the answer is)\s*[:\-]\s*", "", line, flags=re.I)
+    line = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", line)
+    return line.strip().strip("\"'“”‘’*").rstrip(".").strip().strip("\"'“”‘’*").strip()
+
+
+def byline(p: Passage) -> str:
+    """The facts an article states outside its text: source and date (a reader's "who reported")."""
+    parts = [p.source]
+    if p.published:
+        try:
+            day = date.fromisoformat(p.published)
+            parts.append(f"{day:%B} {day.day}, {day.year}")
+        except ValueError:
+            parts.append(p.published)
+    return ", ".join(x for x in parts if x)
+
+
+def about_reporting(question: str) -> bool:
+    """ "Which news agency reported ...", "On what date did TASS report ...": the byline answers these,
+    and only these (an article's date is not the date of the events it reports)."""
+    return bool(_REPORTING_QUESTION.search(question))
+
+
+_REPORTING_QUESTION = re.compile(
+    r"\b(?:report\w*|publish\w*|agency|outlet|newspaper|wrote|written|byline|dateline|news source)\b", re.I
+)
+
+
+def locate(phrase: str, excerpts: list[Excerpt], passages: list[Passage], question: str = "") -> Span | None:
+    """The excerpt sentence that holds the phrase, or None when no single sentence does.
+
+    Exact containment is too strict (the model writes "Yelena Trufanova, Irina Tatti, Ron Krivoy and
+    Yaffa Adar" for a sentence that puts a parenthesis and "as well as elderly ..." between them), so
+    a phrase is held by a sentence when all its names and numbers and most of its content words are
+    in it. The byline (source, date) counts for a phrase naming only those.
+    """
+    if not phrase or len(phrase.split()) > MAX_SPAN_WORDS:
+        return None
+    names = key_terms(phrase)
+    content = set(content_words(phrase))
+    if not names and not content:
+        return None
+    best: tuple[float, Span] | None = None
+    for ex in excerpts:
+        p = passages[ex.passage]
+        for start, end, is_byline in _units(p, ex, about_reporting(question) or not question):
+            text = byline(p) if is_byline else p.text[start:end]
+            score = _holds(phrase, names, content, text)
+            if score is not None and question:
+                score += about_question(question, phrase, f"{p.title} {text}")
+            if score is not None and (best is None or score > best[0]):
+                best = (score, Span(phrase, ex.passage, start, end, is_byline))
+    return best[1] if best else None
+
+
+def _units(p: Passage, ex: Excerpt, with_byline: bool) -> list[tuple[int, int, bool]]:
+    """The excerpt's sentences, and the article's byline (cited by the passage's first sentence)."""
+    units: list[tuple[int, int, bool]] = [
+        (s + ex.start, e + ex.start, False) for s, e in split_sentences(p.text[ex.start : ex.end])
+    ]
+    first = split_sentences(p.text)[:1]
+    if first and with_byline:
+        units.append((first[0][0], first[0][1], True))
+    return units
+
+
+def _holds(phrase: str, names: set[str], content: set[str], text: str) -> float | None:
+    have_names = key_terms(text) | set(content_words(text))
+    if not names <= have_names:
+        return None
+    have = set(content_words(text))
+    share = len(content & have) / len(content) if content else 1.0
+    if share < CONTENT_MIN:
+        return None
+    exact = normalise(phrase) in normalise(text)
+    return share + (0.5 if exact else 0.0)
+
+
+def phrase_words(phrase: str) -> int:
+    return len(words(phrase))
+
+
+# --- typed candidates: what a "who", "when", "where", "how many" question can be answered with ------
+@dataclass
+class Candidate:
+    text: str
+    passage: int
+    start: int  # the sentence that holds it, inside passages[passage].text
+    end: int
+
+
+# Words that head a name run but are not the name: titles, ministries, demonyms ("Russians Yelena
+# Trufanova", "Foreign Ministry Spokeswoman Maria Zakharova" also yield "Yelena Trufanova", ...).
+_TITLE_WORDS = frozenset(
+    """president minister ministry foreign deputy spokeswoman spokesman spokesperson ambassador prime
+    secretary general senator governor chairman chairwoman ceo director leader king queen prince pope
+    judge justice mayor commander chief officer representative speaker sen rep gov gen mr mrs ms dr
+    senior former acting interim vice state national federal house senate""".split()  # noqa: SIM905
+)
+_NAME_RUN = re.compile(
+    r"\b[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|(?:of|de|al|bin|van|von|la|le|da)\b(?=\s+[A-Z])))*"
+)
+_DATE_SPAN = re.compile(
+    r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?|\d{1,2}\s+(?:January|February|March|April|May|June|"
+    r"July|August|September|October|November|December)(?:\s+\d{4})?|(?:Monday|Tuesday|Wednesday|Thursday|"
+    r"Friday|Saturday|Sunday)|(?:19|20)\d\d)\b"
+)
+_NUMBER_SPAN = re.compile(
+    r"(?:\$|€|£)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|trillion))?"
+    r"(?:\s+(?:[a-z]+))?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+    r"hundreds?|thousands?|millions?)\s+[a-z]+"
+)
+MAX_CANDIDATES = 24
+
+
+def candidates(kind: str, question: str, excerpts: list[Excerpt], passages: list[Passage]) -> list[Candidate]:
+    """The phrases of the asked kind in the excerpt sentences, in reading order, without repeats and
+    without what the question already names."""
+    asked = {normalise(w) for w in re.findall(r"[\w'’\-]+", question)}
+    out: dict[str, Candidate] = {}
+    for ex in sorted(excerpts, key=lambda x: -x.score):  # the best-matching sentence's phrases first
+        p = passages[ex.passage]
+        for s, e in split_sentences(p.text[ex.start : ex.end]):
+            start, end = s + ex.start, e + ex.start
+            for text in _phrases(kind, p.text[start:end]):
+                if {normalise(w) for w in re.findall(r"[\w'’\-]+", text)} <= asked:
+                    continue
+                out.setdefault(normalise(text), Candidate(text, ex.passage, start, end))
+        if kind == "date" and p.published and about_reporting(question):
+            first = split_sentences(p.text)[:1]
+            if first:  # the article's own date answers "when was it reported"
+                out.setdefault(
+                    normalise(byline(p)), Candidate(byline(p).split(", ", 1)[-1], ex.passage, *first[0])
+                )
+    return list(out.values())[:MAX_CANDIDATES]
+
+
+def _phrases(kind: str, sentence: str) -> list[str]:
+    if kind == "date":
+        return [m.group() for m in _DATE_SPAN.finditer(sentence)]
+    if kind in ("number", "age", "duration"):
+        return [m.group().strip() for m in _NUMBER_SPAN.finditer(sentence)]
+    names = _names(sentence)
+    people = [n for n in names if _person_like(n)]
+    lists = [_join(people)] if len(people) >= 2 else []
+    return lists + names
+
+
+def _names(sentence: str) -> list[str]:
+    """Capitalised runs, and each run without its leading titles and demonyms."""
+    found: list[str] = []
+    for m in _NAME_RUN.finditer(sentence):
+        run = m.group().strip()
+        at_start = not sentence[: m.start()].strip()
+        tokens = run.split()
+        if at_start and len(tokens) == 1 and normalise(tokens[0]) in _STARTERS:
+            continue
+        core = tokens[:]
+        while len(core) > 1 and (normalise(core[0]) in _TITLE_WORDS or _demonym(core[0])):
+            core = core[1:]
+        for variant in (" ".join(tokens), " ".join(core)):
+            if variant and normalise(variant) not in _STARTERS and variant not in found:
+                found.append(variant)
+    return found
+
+
+_STARTERS = frozenset(
+    """the a an he she it they we i this that these those his her their its in on at as but and or
+    after before when while if so yet also however meanwhile according""".split()  # noqa: SIM905
+)
+
+
+def _person_like(name: str) -> bool:
+    """Two or three capitalised words, none a title or demonym, not a possessive: "Irina Tatti"."""
+    tokens = name.split()
+    return (
+        2 <= len(tokens) <= 3
+        and not name.endswith(("'s", "’s"))
+        and not any(normalise(t) in _TITLE_WORDS or _demonym(t) for t in tokens)
+    )
+
+
+_DEMONYMS_IN_I = frozenset(
+    """israeli iraqi pakistani saudi somali yemeni kuwaiti omani bahraini qatari emirati bangladeshi
+    afghani nepali thai azerbaijani uzbeki""".split()  # noqa: SIM905
+)
+
+
+def _demonym(word: str) -> bool:
+    """ "Russians", "Israeli", "Chinese": a nationality before a name, not part of it."""
+    w = normalise(word).removesuffix("s")
+    return (w.endswith(("ian", "ese", "ish")) and len(w) > 4) or w in _DEMONYMS_IN_I
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# --- from the model's reply to a verified phrase ---------------------------------------------------
+DONT_KNOW = "I don't know"
+TYPED_KINDS = ("date", "number", "age", "duration")
+
+
+def trim_echo(question: str, phrase: str) -> str:
+    """The phrase without the words it repeats from the question at either end: the model often
+    answers "Who was released ...?" with "Yaffa Adar was released in November 2023"."""
+    asked = {normalise(w) for w in re.findall(r"[\w'’\-]+", question)}
+    tokens = phrase.split()
+
+    def echoed(token: str) -> bool:
+        w = normalise(token.strip(".,;:!?\"'“”()"))
+        return not w or w in asked or w in _ECHO_GLUE
+
+    while tokens and echoed(tokens[-1]):
+        tokens.pop()
+    lead = 0
+    while lead < len(tokens) and echoed(tokens[lead]) and not tokens[lead][:1].isupper():
+        lead += 1  # "in Gaza" keeps "Gaza"; a leading name the question holds stays (the subject)
+    return " ".join(tokens[lead:]).strip(" ,;:")
+
+
+_ECHO_GLUE = frozenset("is was are were be been has have had the a an to of in on at by".split())  # noqa: SIM905
+
+
+def asks_for_several(question: str) -> bool:
+    """ "Who was released", "Which Russians were ...", "Name the hostages": the answer may be a list."""
+    q = question.lower()
+    return bool(
+        re.match(r"^\W*(?:name|list)\b", q)
+        or re.match(r"^\W*who (?:was|were|else|have|has)\b", q)
+        or re.match(r"^\W*(?:which|what) (?:[\w'’-]+ ){0,3}?[\w'’-]+s (?:were|are|have|did)\b", q)
+        or re.search(r"\bwhich (?:people|persons|hostages|relatives|officials|countries|ones)\b", q)
+    )
+
+
+def expand_to_list(phrase: str, sentence: str) -> str:
+    """A name the model chose, widened to the list of people it stands in, in that sentence."""
+    people = [n for n in _names(sentence) if _person_like(n)]
+    named = [n for n in people if normalise(n) in normalise(phrase) or normalise(phrase) in normalise(n)]
+    if not named or len(people) < 2:
+        return phrase
+    return _join(people)
+
+
+_DESCRIBE = re.compile(
+    r"^\W*(?i:who|what) (?:is|was|are|were) ([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?)(?:['’]s (?i:job|role|"
+    r"position|title|post|profession|occupation))?\W*$"
+)
+
+
+def described_name(question: str) -> str | None:
+    """ "Who is Abu Marzouk?", "What is Maria Zakharova's job?": the name whose description is asked."""
+    m = _DESCRIBE.match(question.strip())
+    return m.group(1) if m else None
+
+
+def describes(name: str, phrase: str, sentence: str, gap: int = 3) -> bool:
+    """The phrase stands next to the name in the sentence (apposition: "senior Hamas political leader
+    Abu Marzouk", "Irina Tatti (Alexander Trufanov's ... grandmother)"), or names it itself. A
+    description a few words away belongs to someone else ("Zakharova also cited ... senior Hamas
+    political leader Abu Marzouk")."""
+    if normalise(name.split()[-1]) in normalise(phrase):
+        return True
+    text = normalise(sentence)
+    at = text.find(normalise(phrase))
+    if at < 0:
+        return False
+    surname = normalise(name.split()[-1])
+    before = re.findall(r"[\w'’-]+", text[:at])
+    after = re.findall(r"[\w'’-]+", text[at + len(normalise(phrase)) :])
+    near = before[-gap:] + after[:gap]
+    return any(w.startswith(surname) for w in near)
+
+
+RELEVANT_MIN = 0.4  # share of the question's own words the phrase's sentence must hold
+
+
+def about_question(question: str, phrase: str, sentence: str) -> float:
+    """Share of the question's words (not the phrase's, not generic ones) the sentence holds.
+
+    A phrase the excerpts hold is not yet an answer: "Zakharova" stands in many sentences, but not
+    in one that says who was released. Paraphrases count through shared stems ("arrived"/"arrival").
+    """
+    own = set(content_words(phrase))
+    wanted = [w for w in dict.fromkeys(content_words(question)) if w not in own and w not in GENERIC_WORDS]
+    if not wanted:
+        return 1.0
+    present = set(content_words(sentence)) | key_terms(sentence)
+    return sum(matches_term(w, present) for w in wanted) / len(wanted)

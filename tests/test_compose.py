@@ -1,0 +1,59 @@
+"""The sentence built around a verified answer phrase: the question's words, the phrase, nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.compose import compose
+
+CASES = [
+    (
+        "Who was released in November 2023?",
+        "Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar",
+        "Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar were released in November 2023.",
+    ),
+    ("Who was released in November 2023?", "Yaffa Adar", "Yaffa Adar was released in November 2023."),
+    (
+        "Which Hamas figure arrived in Moscow on February 3?",
+        "Abu Marzouk",
+        "Abu Marzouk arrived in Moscow on February 3.",
+    ),
+    (
+        "Who is Abu Marzouk?",
+        "senior Hamas political leader",
+        "Abu Marzouk is a senior Hamas political leader.",
+    ),
+    ("Who is Abu Marzouk?", "Abu Marzouk, a Hamas leader", "Abu Marzouk, a Hamas leader."),
+    ("When did Abu Marzouk arrive in Moscow?", "February 3", "Abu Marzouk arrived in Moscow on February 3."),
+    ("When did TASS report it?", "February 10, 2025", "TASS reported it on February 10, 2025."),
+    ("When did the talks begin?", "May 2024", "May 2024."),  # no capitalised subject: the phrase alone
+    (
+        "When was the ceasefire agreement between Hamas and Israel concluded?",
+        "January 2025",
+        "The ceasefire agreement between Hamas and Israel was concluded in January 2025.",
+    ),
+    (
+        "When were Yelena Trufanova and Irina Tatti released?",
+        "during the humanitarian pause in November 2023",
+        "Yelena Trufanova and Irina Tatti were released during the humanitarian pause in November 2023.",
+    ),
+    (
+        "What is Maria Zakharova's job?",
+        "spokeswoman of the Russian Foreign Ministry",
+        "Maria Zakharova is a spokeswoman of the Russian Foreign Ministry.",
+    ),
+    ("Which news agency reported the remarks?", "TASS", "TASS reported the remarks."),
+    ("How many hostages remain?", "59", "59."),
+    ("Where did he go?", "to Moscow", "To Moscow."),
+]
+
+
+@pytest.mark.parametrize(("question", "phrase", "expected"), CASES, ids=[c[0][:40] for c in CASES])
+def test_compose(question: str, phrase: str, expected: str) -> None:
+    assert compose(question, phrase) == expected
+
+
+def test_compose_keeps_every_item_of_a_list() -> None:
+    names = ["Yelena Trufanova", "Irina Tatti", "Ron Krivoy", "Yaffa Adar"]
+    sentence = compose("Who was freed?", "Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar")
+    assert all(n in sentence for n in names) and "were freed" in sentence

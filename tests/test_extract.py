@@ -1,0 +1,154 @@
+"""From the model's reply to a verified answer phrase (bot.extract), and the answers built on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.context import Excerpt
+from bot.extract import (
+    asks_for_several,
+    candidates,
+    clean_phrase,
+    described_name,
+    describes,
+    expand_to_list,
+    locate,
+    trim_echo,
+)
+from bot.service import Bot
+from bot.types import Passage
+from tests.conftest import NOVEMBER_NAMES, FakeLLM, make_config
+
+RELEASE = (
+    'She also recalled that during the so-called humanitarian pause in November 2023, "in the same '
+    'exceptional order" at Russia\'s request, "Russians Yelena Trufanova, Irina Tatti (Alexander '
+    "Trufanov's mother and grandmother), Ron Krivoy, as well as elderly Israeli Holocaust survivor Yaffa "
+    'Adar were released."'
+)
+ARRIVAL = (
+    "Zakharova also cited a statement made by senior Hamas political leader Abu Marzouk on February 3 upon "
+    "his arrival in Moscow for a meeting with Deputy Foreign Minister Mikhail Bogdanov."
+)
+TEXT = "MOSCOW, February 10. /TASS/. " + ARRIVAL + " " + RELEASE
+P = Passage(
+    "d#0", "d", TEXT, 0, len(TEXT), title="Zakharova on hostages", source="TASS", published="2025-02-10"
+)
+EXCERPTS = [
+    Excerpt(0, TEXT.index(ARRIVAL), TEXT.index(ARRIVAL) + len(ARRIVAL), 1.0),
+    Excerpt(0, TEXT.index(RELEASE), len(TEXT), 0.9),
+]
+
+
+def test_clean_phrase() -> None:
+    assert clean_phrase('Answer: "Abu Marzouk".\nMore text') == "Abu Marzouk"
+    assert clean_phrase("February 3 [1].") == "February 3"
+
+
+def test_trim_echo_keeps_only_what_the_question_lacks() -> None:
+    q = "Who was released in November 2023?"
+    assert trim_echo(q, "Yaffa Adar was released in November 2023") == "Yaffa Adar"
+    assert trim_echo(q, "released in November 2023") == ""
+    assert trim_echo("Where are the hostages held?", "in Gaza") == "Gaza"
+
+
+def test_locate_finds_the_sentence_that_holds_the_phrase() -> None:
+    span = locate("senior Hamas political leader", EXCERPTS, [P])
+    assert span is not None and P.text[span.start : span.end] == ARRIVAL
+    # The model's list skips the parenthesis: all its names in one sentence is enough.
+    span = locate("Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar", EXCERPTS, [P])
+    assert span is not None and P.text[span.start : span.end] == RELEASE
+    assert locate("Yaffa Adar and Abu Marzouk", EXCERPTS, [P]) is None  # never in one sentence
+    assert locate("Vladimir Putin", EXCERPTS, [P]) is None
+    byline = locate("TASS", EXCERPTS, [P])
+    assert byline is not None and byline.from_byline
+
+
+def test_typed_candidates_come_from_the_excerpts() -> None:
+    dates = [c.text for c in candidates("date", "When did Abu Marzouk arrive in Moscow?", EXCERPTS, [P])]
+    assert dates[0] == "February 3" and "November 2023" in dates
+    assert "February 10, 2025" not in dates  # the article's date is not when an event happened
+    reported = [c.text for c in candidates("date", "When did TASS report it?", EXCERPTS, [P])]
+    assert "February 10, 2025" in reported
+    names = [c.text for c in candidates("name", "Who was released in November 2023?", EXCERPTS, [P])]
+    assert "Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar" in names
+    assert "November" not in names  # the question names it
+
+
+def test_a_list_question_gets_the_whole_list() -> None:
+    assert asks_for_several("Who was released in November 2023?")
+    assert asks_for_several("Which Russians were released?") and asks_for_several("Name the hostages.")
+    assert not asks_for_several("Who is Abu Marzouk?")
+    assert expand_to_list("Yaffa Adar", RELEASE) == "Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar"
+    assert expand_to_list("Abu Marzouk", ARRIVAL) == "Abu Marzouk and Mikhail Bogdanov"
+
+
+def test_a_description_must_stand_next_to_its_name() -> None:
+    assert described_name("What is Maria Zakharova's job?") == "Maria Zakharova"
+    assert described_name("Who is Abu Marzouk?") == "Abu Marzouk"
+    assert described_name("Who was released in November 2023?") is None
+    assert describes("Abu Marzouk", "senior Hamas political leader", ARRIVAL)
+    assert not describes("Maria Zakharova", "senior Hamas political leader", ARRIVAL)
+
+
+# --- answers composed around the phrase (fake model, real embedder and store) ---------------------
+def test_the_november_question_is_one_composed_sentence_naming_all_four(corpus_home: Path) -> None:
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("Yaffa Adar was released in November 2023."))
+    answer = bot.ask("Who was released in November 2023?")
+    assert answer.mode == "composed", answer.notes
+    assert answer.text == (
+        "Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar were released in November 2023 [1]."
+    )
+    quote = answer.citations[0].to_dict()["quote"]
+    assert "November 2023" in quote and all(n in quote for n in NOVEMBER_NAMES)
+
+
+def test_a_phrase_the_excerpts_do_not_hold_is_not_composed(corpus_home: Path) -> None:
+    reply = "Simona Halperin will be replaced by Ehud Olmert."
+    answer = Bot(make_config(corpus_home), llm=FakeLLM(reply)).ask("Who will replace Simona Halperin?")
+    assert answer.mode != "composed"
+    assert any("not in what it read" in n for n in answer.notes)
+
+
+def test_someone_elses_description_is_not_an_answer(corpus_home: Path) -> None:
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("senior Hamas political leader"))
+    answer = bot.ask("What is Maria Zakharova's job?")
+    assert "Hamas" not in answer.text or answer.mode != "composed"
+    assert any("describes someone other than" in n or "about something else" in n for n in answer.notes)
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "expected"),
+    [
+        (
+            "Which Hamas figure arrived in Moscow on February 3?",
+            "Abu Marzouk",
+            "Abu Marzouk arrived in Moscow on February 3 [1].",
+        ),
+        ("Which news agency reported Zakharova's remarks?", "TASS", "TASS reported Zakharova's remarks [1]."),
+        (
+            "When did Abu Marzouk arrive in Moscow?",
+            "February 3",
+            "Abu Marzouk arrived in Moscow on February 3 [1].",
+        ),
+    ],
+)
+def test_composed_answers_from_the_issue(corpus_home: Path, question: str, reply: str, expected: str) -> None:
+    answer = Bot(make_config(corpus_home), llm=FakeLLM(reply)).ask(question)
+    assert answer.text == expected, answer.notes
+    assert answer.mode == "composed" and len(answer.citations) == 1
+
+
+def test_a_question_is_never_quoted_as_an_answer(corpus_home: Path, tmp_path: Path) -> None:
+    doc = tmp_path / "ll.md"
+    doc.write_text(
+        "---\ntitle: Little League final\npublished: 2023-08-28\nsource: AP\n---\n"
+        "Who won the championship game at the Little League World Series? Fans asked it all week long.\n"
+        "The team from El Segundo won the Little League World Series title on Sunday in Williamsport.\n",
+        encoding="utf-8",
+    )
+    bot = Bot(make_config(tmp_path / "store"), llm=None)
+    bot.ingest([doc])
+    answer = bot.ask("Who won the Little League World Series?")
+    assert "?" not in answer.text
