@@ -36,7 +36,11 @@ from bot.extract import (
     described_name,
     describes,
     expand_to_list,
+    fills_role,
     locate,
+    names_something,
+    only_a_speaker,
+    role_words,
     trim_echo,
 )
 from bot.types import Answer, BotError, Citation, Passage
@@ -121,10 +125,16 @@ class Answerer:
         if self.config.answer_style == "generate":
             yield from self._write(answer, standalone, found.passages, as_of, t0)
         else:
-            yield from self._compose(answer, standalone, found.passages, as_of, t0)
+            yield from self._compose(answer, standalone, found.passages, as_of, t0, asked=question)
 
     def _compose(
-        self, answer: Answer, question: str, passages: list[Passage], as_of: date | None, t0: float
+        self,
+        answer: Answer,
+        question: str,
+        passages: list[Passage],
+        as_of: date | None,
+        t0: float,
+        asked: str = "",
     ) -> Iterator[Event]:
         """Extract, then compose: the model picks the answering phrase, a template makes it a sentence.
 
@@ -162,7 +172,9 @@ class Answerer:
         if span is None:
             yield Event("answer", answer=self._extractive(answer, question, t0))
             return
-        sentence = compose(question, span.text)
+        # The sentence restates what the user typed ("When was she released?" -> "She was released
+        # in ..."), not a rewrite of it for retrieval.
+        sentence = compose(asked or question, span.text)
         answer.text = f"{sentence[:-1]} [1]{sentence[-1]}"
         answer.citations = [Citation(1, passages[span.passage], span.start, span.end)]
         answer.mode = "composed"
@@ -233,6 +245,19 @@ class Answerer:
             answer.notes.append(
                 f"the sentence holding the model's phrase {span.text!r} is about something else"
             )
+            return None
+        if (
+            expected_kind(question) == "name"
+            and not described_name(question)
+            and not names_something(span.text)
+        ):
+            answer.notes.append(f"the model's phrase {span.text!r} names no one")
+            return None
+        if only_a_speaker(span.text):
+            answer.notes.append(f"the model's phrase {span.text!r} names a speaker, not what was said")
+            return None
+        if not fills_role(role_words(question), span.text, sentence):
+            answer.notes.append(f"the model's phrase {span.text!r} does not stand for {question!r}")
             return None
         name = described_name(question)
         if name and not span.from_byline and not describes(name, span.text, sentence):

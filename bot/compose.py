@@ -43,11 +43,16 @@ def compose(question: str, phrase: str) -> str:
     """One sentence answering ``question`` with ``phrase`` (no citation marker, ends in a full stop)."""
     q = " ".join(question.strip().split()).rstrip("?").strip()
     phrase = phrase.strip().rstrip(".")
+    if _COMPOUND.search(q):
+        return _finish(phrase)  # "Who ..., and when ...?": a template would restate half of it
     for rule in (_who_is_name, _role_of, _subject_question, _when_did, _when_was):
         sentence = rule(q, phrase)
         if sentence:
             return _finish(sentence)
     return _finish(phrase)
+
+
+_COMPOUND = re.compile(r"(?:,|\band\b|;)\s*(?:who|whom|what|when|where|why|which|how)\b|\?\s*\S", re.I)
 
 
 def _finish(sentence: str) -> str:

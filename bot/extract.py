@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.answertype import GENERIC_WORDS, matches_term
-from bot.text import content_words, key_terms, normalise, split_sentences, words
+from bot.text import content_words, key_terms, normalise, split_sentences, stem, words
 
 if TYPE_CHECKING:
     from bot.context import Excerpt
@@ -46,6 +46,8 @@ def clean_phrase(raw: str) -> str:
     line = next((x for x in raw.strip().splitlines() if x.strip()), "")
     line = re.sub(r"^\s*(?:answer|the answer is)\s*[:\-]\s*", "", line, flags=re.I)
     line = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", line)
+    first = split_sentences(line)[:1]
+    line = line[first[0][0] : first[0][1]] if first else line
     return line.strip().strip("\"'“”‘’*").rstrip(".").strip().strip("\"'“”‘’*").strip()
 
 
@@ -169,8 +171,9 @@ def candidates(kind: str, question: str, excerpts: list[Excerpt], passages: list
         p = passages[ex.passage]
         for s, e in split_sentences(p.text[ex.start : ex.end]):
             start, end = s + ex.start, e + ex.start
+            relevant = about_question(question, "", f"{p.title} {p.text[start:end]}") >= RELEVANT_MIN
             for text in _phrases(kind, p.text[start:end]):
-                if {normalise(w) for w in re.findall(r"[\w'’\-]+", text)} <= asked:
+                if not relevant or {normalise(w) for w in re.findall(r"[\w'’\-]+", text)} <= asked:
                     continue
                 out.setdefault(normalise(text), Candidate(text, ex.passage, start, end))
         if kind == "date" and p.published and about_reporting(question):
@@ -261,8 +264,8 @@ def trim_echo(question: str, phrase: str) -> str:
     while tokens and echoed(tokens[-1]):
         tokens.pop()
     lead = 0
-    while lead < len(tokens) and echoed(tokens[lead]) and not tokens[lead][:1].isupper():
-        lead += 1  # "in Gaza" keeps "Gaza"; a leading name the question holds stays (the subject)
+    while lead < len(tokens) - 1 and echoed(tokens[lead]):
+        lead += 1  # "Abu Marzouk is senior Hamas political leader" -> "senior Hamas political leader"
     return " ".join(tokens[lead:]).strip(" ,;:")
 
 
@@ -301,13 +304,34 @@ def described_name(question: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _without_name(name: str, phrase: str) -> str:
+    """ "Mikhail Bogdanov is the senior Hamas political leader" -> "senior Hamas political leader"."""
+    words = {normalise(w) for w in name.split()}
+    tokens = phrase.split()
+    while tokens and (normalise(tokens[0].strip(",")) in words | _COPULA):
+        tokens.pop(0)
+    return " ".join(tokens).strip(" ,")
+
+
+_COPULA = frozenset("is was are were the a an".split())  # noqa: SIM905
+
+
+def names_something(phrase: str) -> bool:
+    """A "who" answer holds a name, not only a nationality or a title ("Israeli", "spokeswoman")."""
+    return any(
+        not _demonym(t) and normalise(t) not in _TITLE_WORDS and t[:1].isupper()
+        for t in re.findall(r"[\w'’-]+", phrase)
+    )
+
+
 def describes(name: str, phrase: str, sentence: str, gap: int = 3) -> bool:
     """The phrase stands next to the name in the sentence (apposition: "senior Hamas political leader
     Abu Marzouk", "Irina Tatti (Alexander Trufanov's ... grandmother)"), or names it itself. A
     description a few words away belongs to someone else ("Zakharova also cited ... senior Hamas
     political leader Abu Marzouk")."""
-    if normalise(name.split()[-1]) in normalise(phrase):
-        return True
+    phrase = _without_name(name, phrase)
+    if not phrase:
+        return True  # the phrase is the name itself, as the sentence gives it
     text = normalise(sentence)
     at = text.find(normalise(phrase))
     if at < 0:
@@ -333,4 +357,45 @@ def about_question(question: str, phrase: str, sentence: str) -> float:
     if not wanted:
         return 1.0
     present = set(content_words(sentence)) | key_terms(sentence)
-    return sum(matches_term(w, present) for w in wanted) / len(wanted)
+    names = key_terms(question)  # a name matches only itself: "Trufanova" is not "Trufanov"
+    hits = {w: (w in present) if w in names else matches_term(w, present) for w in wanted}
+    others = [w for w in wanted if w not in names]
+    if others and not any(hits[w] for w in others):
+        return 0.0  # the names, but not what the question says of them ("released", "arrive")
+    return sum(hits.values()) / len(wanted)
+
+
+_ROLE_QUESTION = re.compile(r"^\W*who (?:is|was|are|were) (?:the|a|an) (.+?)\W*$", re.I)
+
+
+def role_words(question: str) -> list[str]:
+    """ "Who is the prime minister of Israel?" -> its description's words (the phrase must stand
+    next to them: "Deputy Foreign Minister Mikhail Bogdanov" is not a prime minister of Israel)."""
+    m = _ROLE_QUESTION.match(question.strip())
+    if not m or all(t[:1].isupper() for t in m.group(1).split()):
+        return []  # "Who is Abu Marzouk?" asks for a description (``describes``), not a name
+    return [w for w in dict.fromkeys(content_words(m.group(1))) if w not in GENERIC_WORDS]
+
+
+def fills_role(words: list[str], phrase: str, sentence: str, window: int = 8) -> bool:
+    """Most of the role's words stand within a few words of the phrase in the sentence."""
+    if not words:
+        return True
+    tokens = [stem(normalise(t)) for t in re.findall(r"[\w'’-]+", sentence)]
+    target = [stem(normalise(t)) for t in re.findall(r"[\w'’-]+", phrase)]
+    for i in range(len(tokens) - len(target) + 1):
+        if tokens[i : i + len(target)] == target:
+            near = set(content_words(" ".join(tokens[max(0, i - window) : i + len(target) + window])))
+            if sum(matches_term(w, near) for w in words) >= max(1, round(0.6 * len(words))):
+                return True
+    return False
+
+
+_SPEECH_END = re.compile(
+    r"\b(?:said|says|noted|added|stated|emphasi[sz]ed|pointed out|explained|recalled)\W*$", re.I
+)
+
+
+def only_a_speaker(phrase: str) -> bool:
+    """ "Maria Zakharova said" answers who spoke, never what was said."""
+    return bool(_SPEECH_END.search(phrase))

@@ -67,8 +67,9 @@ def test_locate_finds_the_sentence_that_holds_the_phrase() -> None:
 
 def test_typed_candidates_come_from_the_excerpts() -> None:
     dates = [c.text for c in candidates("date", "When did Abu Marzouk arrive in Moscow?", EXCERPTS, [P])]
-    assert dates[0] == "February 3" and "November 2023" in dates
-    assert "February 10, 2025" not in dates  # the article's date is not when an event happened
+    assert dates == ["February 3"]  # only sentences about the question: not the release's November 2023
+    released = [c.text for c in candidates("date", "When was Yaffa Adar released?", EXCERPTS, [P])]
+    assert released == ["November 2023"]  # and the article's date is not when an event happened
     reported = [c.text for c in candidates("date", "When did TASS report it?", EXCERPTS, [P])]
     assert "February 10, 2025" in reported
     names = [c.text for c in candidates("name", "Who was released in November 2023?", EXCERPTS, [P])]
@@ -152,3 +153,34 @@ def test_a_question_is_never_quoted_as_an_answer(corpus_home: Path, tmp_path: Pa
     bot.ingest([doc])
     answer = bot.ask("Who won the Little League World Series?")
     assert "?" not in answer.text
+
+
+def test_a_named_answer_must_fill_the_role_the_question_names() -> None:
+    """ "Who is the prime minister of Israel?" -> "Abu Marzouk" stood in a sentence with "Minister"
+    and "Israel" and was composed into a false sentence; the role must stand next to the name."""
+    from bot.extract import fills_role, only_a_speaker, role_words
+
+    assert role_words("Who was released in November 2023?") == []
+    words = role_words("Who is the prime minister of Israel?")
+    assert words == ["prime", "minister", "israel"] and not fills_role(words, "Abu Marzouk", ARRIVAL)
+    halperin = "Israeli Ambassador to Moscow Simona Halperin's biased assessment is surprising."
+    assert fills_role(role_words("Who is the Israeli ambassador to Moscow?"), "Simona Halperin", halperin)
+    assert only_a_speaker("Russian Foreign Ministry Spokeswoman Maria Zakharova said")
+
+
+def test_false_premise_is_not_composed(corpus_home: Path) -> None:
+    answer = Bot(make_config(corpus_home), llm=FakeLLM("Abu Marzouk")).ask(
+        "Who is the prime minister of Israel?"
+    )
+    assert "prime minister" not in answer.text or answer.mode != "composed"
+
+
+def test_a_follow_up_is_composed_from_what_the_user_typed(corpus_home: Path) -> None:
+    history = [
+        {"role": "user", "content": "Who is Alexander Trufanov's mother?"},
+        {"role": "assistant", "content": "Yelena Trufanova [1]."},
+    ]
+    answer = Bot(make_config(corpus_home), llm=FakeLLM("November 2023")).ask(
+        "When was she released?", history
+    )
+    assert answer.text == "She was released in November 2023 [1].", answer.notes
