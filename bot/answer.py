@@ -20,30 +20,9 @@ from bot.answertype import expected_kind, why_not_an_answer
 from bot.cite import CitationChecker, is_refusal
 from bot.compose import compose
 from bot.context import Excerpt, SentenceScorer, select_excerpts
-from bot.extract import (
-    DONT_KNOW,
-    EXTRACT_PROMPT,
-    RELEVANT_MIN,
-    TYPED_KINDS,
-    Candidate,
-    Span,
-    about_question,
-    about_reporting,
-    asks_for_several,
-    byline,
-    candidates,
-    clean_phrase,
-    described_name,
-    describes,
-    expand_to_list,
-    fills_role,
-    locate,
-    names_something,
-    only_a_speaker,
-    role_words,
-    trim_echo,
-)
+from bot.extract import DONT_KNOW, EXTRACT_PROMPT, TYPED_KINDS, byline, candidates
 from bot.types import Answer, BotError, Citation, Passage
+from bot.verify import Question, listed_span, verified_span
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -149,7 +128,7 @@ class Answerer:
         answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
         t_gen = time.perf_counter()
         raw = ""
-        kind = expected_kind(question)
+        kind = expected_kind(asked or question)
         chosen = None
         if kind in TYPED_KINDS:
             options = candidates(kind, question, excerpts, passages)
@@ -168,16 +147,21 @@ class Answerer:
                 raw += piece
                 yield Event("token", piece)
         answer.timings_ms["generate"] = (time.perf_counter() - t_gen) * 1e3
-        span = self._verified_span(answer, question, raw, chosen, excerpts, passages)
+        q = Question(asked or question, question)
+        span, why = verified_span(q, raw, chosen, excerpts, passages)
+        mode = "composed"
+        if span is None:
+            answer.notes.append(why)
+            span, mode = listed_span(q, excerpts, passages), "extractive"  # the list it read, quoted
         if span is None:
             yield Event("answer", answer=self._extractive(answer, question, t0))
             return
         # The sentence restates what the user typed ("When was she released?" -> "She was released
         # in ..."), not a rewrite of it for retrieval.
-        sentence = compose(asked or question, span.text)
+        sentence = compose(q.asked, span.text)
         answer.text = f"{sentence[:-1]} [1]{sentence[-1]}"
         answer.citations = [Citation(1, passages[span.passage], span.start, span.end)]
-        answer.mode = "composed"
+        answer.mode = mode
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         yield Event("answer", answer=answer)
 
@@ -213,63 +197,6 @@ class Answerer:
         answer.text, answer.citations, answer.mode = cited.text, cited.citations, "generated"
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         yield Event("answer", answer=answer)
-
-    @staticmethod
-    def _verified_span(
-        answer: Answer,
-        question: str,
-        raw: str,
-        chosen: Candidate | None,
-        excerpts: list[Excerpt],
-        passages: list[Passage],
-    ) -> Span | None:
-        """The model's phrase as a Span the excerpts hold and that answers the question, or None
-        (with the reason in the answer's notes)."""
-        phrase = clean_phrase(raw)
-        if is_refusal(phrase):
-            answer.notes.append("the model said it does not know")
-            return None
-        if chosen is not None:
-            span: Span | None = Span(chosen.text, chosen.passage, chosen.start, chosen.end)
-        else:
-            phrase = trim_echo(question, phrase)
-            span = locate(phrase, excerpts, passages, question) if phrase else None
-        if span is None:
-            answer.notes.append(f"the model's phrase is not in what it read: {clean_phrase(raw)!r}")
-            return None
-        p = passages[span.passage]
-        sentence = p.text[span.start : span.end]
-        reporting = span.from_byline or about_reporting(question)
-        context = f"{p.title} {byline(p)} {sentence}" if reporting else f"{p.title} {sentence}"
-        if about_question(question, span.text, context) < RELEVANT_MIN:
-            answer.notes.append(
-                f"the sentence holding the model's phrase {span.text!r} is about something else"
-            )
-            return None
-        if (
-            expected_kind(question) == "name"
-            and not described_name(question)
-            and not names_something(span.text)
-        ):
-            answer.notes.append(f"the model's phrase {span.text!r} names no one")
-            return None
-        if only_a_speaker(span.text):
-            answer.notes.append(f"the model's phrase {span.text!r} names a speaker, not what was said")
-            return None
-        if not fills_role(role_words(question), span.text, sentence):
-            answer.notes.append(f"the model's phrase {span.text!r} does not stand for {question!r}")
-            return None
-        name = described_name(question)
-        if name and not span.from_byline and not describes(name, span.text, sentence):
-            answer.notes.append(f"the model's phrase {span.text!r} describes someone other than {name}")
-            return None
-        if asks_for_several(question) and not span.from_byline:
-            span.text = expand_to_list(span.text, passages[span.passage].text[span.start : span.end])
-        problem = _not_an_answer(question, span.text, passages)
-        if problem:
-            answer.notes.append(f"the model's phrase {span.text!r} was set aside: it {problem}")
-            return None
-        return span
 
     def _extractive(self, answer: Answer, question: str, t0: float) -> Answer:
         cited = self.checker.extract(question, answer.passages[:3], max_sentences=1)

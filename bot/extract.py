@@ -278,9 +278,15 @@ def asks_for_several(question: str) -> bool:
     return bool(
         re.match(r"^\W*(?:name|list)\b", q)
         or re.match(r"^\W*who (?:was|were|else|have|has)\b", q)
+        or re.search(r"\bwho else\b", q)
         or re.match(r"^\W*(?:which|what) (?:[\w'’-]+ ){0,3}?[\w'’-]+s (?:were|are|have|did)\b", q)
         or re.search(r"\bwhich (?:people|persons|hostages|relatives|officials|countries|ones)\b", q)
     )
+
+
+def people_in(sentence: str) -> list[str]:
+    """The person-like names of a sentence, in order ("Yelena Trufanova", "Irina Tatti", ...)."""
+    return [n for n in _names(sentence) if _person_like(n)]
 
 
 def expand_to_list(phrase: str, sentence: str) -> str:
@@ -346,7 +352,7 @@ def describes(name: str, phrase: str, sentence: str, gap: int = 3) -> bool:
 RELEVANT_MIN = 0.4  # share of the question's own words the phrase's sentence must hold
 
 
-def about_question(question: str, phrase: str, sentence: str) -> float:
+def about_question(question: str, phrase: str, sentence: str, names_only: bool = False) -> float:
     """Share of the question's words (not the phrase's, not generic ones) the sentence holds.
 
     A phrase the excerpts hold is not yet an answer: "Zakharova" stands in many sentences, but not
@@ -358,6 +364,9 @@ def about_question(question: str, phrase: str, sentence: str) -> float:
         return 1.0
     present = set(content_words(sentence)) | key_terms(sentence)
     names = key_terms(question)  # a name matches only itself: "Trufanova" is not "Trufanov"
+    if names_only:
+        wanted = [w for w in wanted if w in names]
+        return sum(w in present for w in wanted) / len(wanted) if wanted else 0.0
     hits = {w: (w in present) if w in names else matches_term(w, present) for w in wanted}
     others = [w for w in wanted if w not in names]
     if others and not any(hits[w] for w in others):

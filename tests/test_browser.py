@@ -83,6 +83,9 @@ def test_november_question_in_the_browser(browser: Any, corpus_bot: Bot) -> None
         answer = page.locator("#chat .nb-answer").last
         for name in NOVEMBER_NAMES:
             expect(answer).to_contain_text(name)
+        # One composed sentence, not a pasted quote.
+        expect(answer).to_contain_text("were released in November 2023")
+        expect(answer).not_to_contain_text("Quoted from the sources")
         expect(mark).to_be_visible()
         expect(mark).to_contain_text("November 2023")
         expect(page.locator("#chat .nb-source summary").first).to_contain_text("TASS")

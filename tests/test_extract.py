@@ -184,3 +184,23 @@ def test_a_follow_up_is_composed_from_what_the_user_typed(corpus_home: Path) -> 
         "When was she released?", history
     )
     assert answer.text == "She was released in November 2023 [1].", answer.notes
+
+
+def test_who_else_is_a_list_of_the_people_the_sentence_names(corpus_home: Path) -> None:
+    history = [
+        {
+            "role": "user",
+            "content": "Was Yelena Trufanova released during the November 2023 humanitarian pause?",
+        },
+        {"role": "assistant", "content": "Yes [1]."},
+    ]
+    answer = Bot(make_config(corpus_home), llm=FakeLLM("Yaffa Adar")).ask("And who else was freed?", history)
+    assert all(n in answer.text for n in NOVEMBER_NAMES[1:]), (answer.text, answer.notes)
+
+
+def test_when_the_phrase_fails_a_list_question_gets_the_best_sentences_people(corpus_home: Path) -> None:
+    """Not the model's choice: the mode says it was read off the source, as a quote is."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("the hostages"))
+    answer = bot.ask("Name the people freed at Russia's request in November 2023.")
+    assert answer.mode == "extractive" and all(n in answer.text for n in NOVEMBER_NAMES), answer.notes
+    assert len(answer.text) < 120
