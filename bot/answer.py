@@ -1,11 +1,12 @@
-"""Answering: question -> retrieval -> (refusal gate) -> model -> verified citations.
+"""Answering: question -> retrieval -> (refusal gate) -> extract -> verify -> compose -> cited answer.
 
-The model gets a plain prompt (the small bundled model answers well from it and says "I don't
-know" when the excerpts do not answer); citations are attached afterwards by ``bot.cite``. When
-no model is available, or nothing the model said can be verified, the answer is the best
-supporting sentences quoted verbatim — never an unsupported claim. Either kind of answer must also
-say what was asked (a date for "when", a number for "how many", the question's names:
-``bot.answertype``); one that does not is a refusal, with the reason in ``refusal_reason``.
+The default ("compose") asks the model for the phrase that answers (``bot.extract``; typed
+choices under a grammar for dates and numbers), checks it against the sentence it came from
+(``bot.verify``) and builds one cited sentence from the question's words around it
+(``bot.compose``). "generate" lets a larger model write sentences, each kept only if a passage
+supports it (``bot.cite``). When no model is available, or nothing passes, the answer is the best
+supporting clause quoted verbatim — never an unsupported claim; one that does not say what was
+asked (``bot.answertype``) is a refusal, with the reason in ``refusal_reason``.
 """
 
 from __future__ import annotations
@@ -123,7 +124,9 @@ class Answerer:
         (``bot.answertype``); if not, the answer is the best quoted clause, or a refusal.
         """
         assert self.llm is not None
-        excerpts = select_excerpts(self.scorer.rank(question, passages), self.config.context_sentences)
+        excerpts = select_excerpts(
+            self.scorer.rank(question, passages), self.config.context_sentences, self.config.context_chars
+        )
         messages = build_messages(question, passages, excerpts, as_of, EXTRACT_PROMPT)
         answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
         t_gen = time.perf_counter()
@@ -170,7 +173,9 @@ class Answerer:
     ) -> Iterator[Event]:
         """The model writes the answer; each sentence is kept only if a passage supports it."""
         assert self.llm is not None
-        excerpts = select_excerpts(self.scorer.rank(question, passages), self.config.context_sentences)
+        excerpts = select_excerpts(
+            self.scorer.rank(question, passages), self.config.context_sentences, self.config.context_chars
+        )
         messages = build_messages(question, passages, excerpts, as_of)
         answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
         t_gen = time.perf_counter()

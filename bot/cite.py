@@ -153,7 +153,7 @@ class CitationChecker:
         return Cited(" ".join(parts), sorted(numbering.values(), key=lambda c: c.n), [])
 
 
-CLAUSE_CHARS = 200  # a quote longer than this is cut to its best clauses (the citation keeps the sentence)
+CLAUSE_CHARS = 300  # a quote longer than this is cut to its best clauses (the citation keeps the sentence)
 _CLAUSE_BREAK = re.compile(r"[,;:()\u2014\"“”]+\s*")
 
 

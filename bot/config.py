@@ -62,6 +62,7 @@ class Config:
     llm_context_tokens: int = 4096
     # How many of the retrieved passages' best sentences the model reads (bot.context).
     context_sentences: int = 3
+    context_chars: int = 1200  # and at most this many characters of them
     # "compose": the model copies the answering phrase, a template makes the cited sentence (the
     # bundled small models); "generate": the model writes sentences, each kept only if a passage
     # supports it (larger models, which write checkable sentences). See bot.answer.
