@@ -55,6 +55,9 @@ def compose(question: str, phrase: str) -> str:
 _COMPOUND = re.compile(r"(?:,|\band\b|;)\s*(?:who|whom|what|when|where|why|which|how)\b|\?\s*\S", re.I)
 
 
+_SUBJECTS = frozenset("the a an he she it they we i you his her their its this that these those".split())  # noqa: SIM905
+
+
 def _finish(sentence: str) -> str:
     sentence = sentence.strip()
     return sentence[:1].upper() + sentence[1:] + ("" if sentence.endswith((".", "!", "?")) else ".")
@@ -113,6 +116,10 @@ def _subject_question(q: str, phrase: str) -> str | None:
         if not m or m.group(1).strip().lower() in {"is", "was", "did", "does", "do"}:
             return None
         rest = m.group(2)
+        verb, *after = rest.split(" ")[:2]
+        aux = re.fullmatch(_AUX, verb.lower()) is not None
+        if aux and after and (after[0][:1].isupper() or after[0].lower() in _SUBJECTS):
+            return None  # "Which hostages is Russia pressing to have returned": an object is asked
     first, _, tail = rest.partition(" ")
     if first.lower() in {"did", "does", "do", "will", "would", "can", "could"}:
         return None  # "Who did X meet" asks for an object: the phrase alone reads better

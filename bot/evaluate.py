@@ -654,7 +654,9 @@ def gold_tables(s: dict[str, Any]) -> str:
     if s.get("repeats"):
         extra.append(
             "Spread over repeated runs (min–max): "
-            + "; ".join(f"{k} {fmt(v['min'])}–{fmt(v['max'])}" for k, v in s["repeats"].items())
+            + "; ".join(
+                f"{k} {_fmt_figure(k, v['min'])}–{_fmt_figure(k, v['max'])}" for k, v in s["repeats"].items()
+            )
             + "."
         )
     types = markdown_table(
@@ -662,6 +664,10 @@ def gold_tables(s: dict[str, Any]) -> str:
         [(t, v["n"], v["accuracy"], v["hit@1"], v["refusal_accuracy"]) for t, v in s["by_type"].items()],
     )
     return "\n\n".join([main, *extra, types])
+
+
+def _fmt_figure(key: str, value: float) -> str:
+    return fmt_ms(value) if key.endswith(("p50", "p95")) else fmt(value)
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -57,3 +57,10 @@ def test_compose_keeps_every_item_of_a_list() -> None:
     names = ["Yelena Trufanova", "Irina Tatti", "Ron Krivoy", "Yaffa Adar"]
     sentence = compose("Who was freed?", "Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar")
     assert all(n in sentence for n in names) and "were freed" in sentence
+
+
+def test_an_object_question_gets_the_phrase_alone() -> None:
+    assert (
+        compose("Which hostages is Russia pressing to have returned?", "Alexander Trufanov")
+        == "Alexander Trufanov."
+    )

@@ -388,3 +388,8 @@ def test_gold_set_meets_committed_thresholds(corpus_bot) -> None:  # type: ignor
     summary = summarise_gold(run_gold(corpus_bot, load_gold()))
     failures = check_thresholds(summary, thresholds)
     assert not failures, f"gold set below evals/thresholds.json: {failures}"
+    from bot.answer import Answerer
+
+    quotes = Answerer(corpus_bot.config, corpus_bot.retriever, None, corpus_bot.embedder)
+    floor = summarise_gold(run_gold(corpus_bot, load_gold(), answerer=quotes))
+    assert summary["answer_accuracy"] > floor["answer_accuracy"], "the answer model must beat quotes alone"
