@@ -161,7 +161,9 @@ class Answerer:
             return
         # The sentence restates what the user typed ("When was she released?" -> "She was released
         # in ..."), not a rewrite of it for retrieval.
-        sentence = compose(q.asked, span.text)
+        # A list read off the source (not the model's choice) is shown as it is, not set in the
+        # question's words: "Which countries brokered ...?" must not become "X and Y brokered ...".
+        sentence = compose(q.asked, span.text) if mode == "composed" else compose("", span.text)
         answer.text = f"{sentence[:-1]} [1]{sentence[-1]}"
         answer.citations = [Citation(1, passages[span.passage], span.start, span.end)]
         answer.mode = mode

@@ -9,6 +9,7 @@ of the asked kind. A failed check is a reason, kept in the answer's notes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -102,10 +103,16 @@ def _why_not(q: Question, span: Span, passages: list[Passage], top: Excerpt | No
     return f"was set aside: it {problem}" if problem else None
 
 
+_PEOPLE = re.compile(
+    r"^\W*(?:and )?who\b|\b(?:people|persons|hostages|relatives|officials|prisoners|russians|israelis|names?)\b",
+    re.I,
+)
+
+
 def listed_span(q: Question, excerpts: list[Excerpt], passages: list[Passage]) -> Span | None:
     """For "Who was freed ...?" when the model's phrase failed: the people the best sentence lists,
     if it is about the question (an extractive answer: the model did not choose them)."""
-    if not asks_for_several(q.asked):
+    if not asks_for_several(q.asked) or not _PEOPLE.search(q.asked):
         return None
     for ex in sorted(excerpts, key=lambda x: -x.score)[:2]:
         p = passages[ex.passage]

@@ -204,3 +204,12 @@ def test_when_the_phrase_fails_a_list_question_gets_the_best_sentences_people(co
     answer = bot.ask("Name the people freed at Russia's request in November 2023.")
     assert answer.mode == "extractive" and all(n in answer.text for n in NOVEMBER_NAMES), answer.notes
     assert len(answer.text) < 120
+
+
+def test_a_list_read_off_the_source_is_not_set_in_the_questions_words(corpus_home: Path) -> None:
+    """q59: "Which countries brokered ...?" became "Alexander Trufanov and Gaza Strip brokered ..."."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("the mediators"))
+    answer = bot.ask(
+        "Which countries brokered the January 2025 ceasefire agreement between Hamas and Israel?"
+    )
+    assert "brokered" not in answer.text
