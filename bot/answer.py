@@ -12,7 +12,7 @@ asked (``bot.answertype``) is a refusal, with the reason in ``refusal_reason``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -124,9 +124,7 @@ class Answerer:
         (``bot.answertype``); if not, the answer is the best quoted clause, or a refusal.
         """
         assert self.llm is not None
-        excerpts = select_excerpts(
-            self.scorer.rank(question, passages), self.config.context_sentences, self.config.context_chars
-        )
+        excerpts = self._excerpts(question, passages)
         messages = build_messages(question, passages, excerpts, as_of, EXTRACT_PROMPT)
         answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
         t_gen = time.perf_counter()
@@ -144,11 +142,7 @@ class Answerer:
                 chosen = next((c for c in options if c.text == pick), None)
                 yield Event("token", pick)
         if not raw:
-            for piece in self.llm.stream(messages, self.config.llm_max_tokens):
-                if not raw:
-                    answer.timings_ms["first_token"] = (time.perf_counter() - t0) * 1e3
-                raw += piece
-                yield Event("token", piece)
+            raw = yield from self._stream(answer, messages, t0)
         answer.timings_ms["generate"] = (time.perf_counter() - t_gen) * 1e3
         q = Question(asked or question, question)
         span, why = verified_span(q, raw, chosen, excerpts, passages)
@@ -170,23 +164,31 @@ class Answerer:
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         yield Event("answer", answer=answer)
 
-    def _write(
-        self, answer: Answer, question: str, passages: list[Passage], as_of: date | None, t0: float
-    ) -> Iterator[Event]:
-        """The model writes the answer; each sentence is kept only if a passage supports it."""
+    def _stream(self, answer: Answer, messages: list[Message], t0: float) -> Generator[Event, None, str]:
+        """Stream the model's reply as token events; the whole reply is the generator's value."""
         assert self.llm is not None
-        excerpts = select_excerpts(
-            self.scorer.rank(question, passages), self.config.context_sentences, self.config.context_chars
-        )
-        messages = build_messages(question, passages, excerpts, as_of)
-        answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
-        t_gen = time.perf_counter()
         raw = ""
         for piece in self.llm.stream(messages, self.config.llm_max_tokens):
             if not raw:
                 answer.timings_ms["first_token"] = (time.perf_counter() - t0) * 1e3
             raw += piece
             yield Event("token", piece)
+        return raw
+
+    def _excerpts(self, question: str, passages: list[Passage]) -> list[Excerpt]:
+        ranked = self.scorer.rank(question, passages)
+        return select_excerpts(ranked, self.config.context_sentences, self.config.context_chars)
+
+    def _write(
+        self, answer: Answer, question: str, passages: list[Passage], as_of: date | None, t0: float
+    ) -> Iterator[Event]:
+        """The model writes the answer; each sentence is kept only if a passage supports it."""
+        assert self.llm is not None
+        excerpts = self._excerpts(question, passages)
+        messages = build_messages(question, passages, excerpts, as_of)
+        answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
+        t_gen = time.perf_counter()
+        raw = yield from self._stream(answer, messages, t0)
         answer.timings_ms["generate"] = (time.perf_counter() - t_gen) * 1e3
         if is_refusal(raw) and len(raw.split()) <= 25:
             answer.notes.append("the model said it does not know")
