@@ -149,7 +149,9 @@ class CitationChecker:
         for u in picked:
             pi, s, e = units[u]
             n = self._number(numbering, passages, Support(pi, s, e, 0.0))
-            parts.append(f"“{best_clause(passages[pi].text[s:e], question)}” [{n}]")
+            # An article's own "[3]" inside a quote would read as a citation: never show one.
+            clause = CITATION_MARKERS.sub("", best_clause(passages[pi].text[s:e], question))
+            parts.append(f"“{clause}” [{n}]")
         return Cited(" ".join(parts), sorted(numbering.values(), key=lambda c: c.n), [])
 
 
