@@ -21,7 +21,7 @@ from bot.answertype import expected_kind, why_not_an_answer
 from bot.cite import CitationChecker, is_refusal
 from bot.compose import compose
 from bot.context import Excerpt, SentenceScorer, select_excerpts
-from bot.extract import DONT_KNOW, EXTRACT_PROMPT, TYPED_KINDS, byline, candidates
+from bot.extract import DONT_KNOW, EXTRACT_PROMPT, TYPED_KINDS, byline, candidates, found_text
 from bot.types import Answer, BotError, Citation, Passage
 from bot.verify import Question, listed_span, verified_span
 
@@ -129,7 +129,8 @@ class Answerer:
         answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
         t_gen = time.perf_counter()
         raw = ""
-        kind = expected_kind(asked or question)
+        q = Question(asked or question, question)
+        kind = expected_kind(q.asked)
         chosen = None
         if kind in TYPED_KINDS:
             options = candidates(kind, question, excerpts, passages)
@@ -144,7 +145,6 @@ class Answerer:
         if not raw:
             raw = yield from self._stream(answer, messages, t0)
         answer.timings_ms["generate"] = (time.perf_counter() - t_gen) * 1e3
-        q = Question(asked or question, question)
         span, why = verified_span(q, raw, chosen, excerpts, passages)
         mode = "composed"
         if span is None:
@@ -250,7 +250,4 @@ def build_messages(
 
 
 def _not_an_answer(question: str, text: str, passages: list[Passage]) -> str | None:
-    # The byline spells the publication date out ("November 20, 2023"): a month the question names
-    # is matched by an article published in it, not only by one whose text writes the month.
-    found = "\n".join(dict.fromkeys(f"{p.title} {byline(p)}\n{p.text}" for p in passages))
-    return why_not_an_answer(question, text, found)
+    return why_not_an_answer(question, text, found_text(passages))

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.answertype import ORDINALS, expected_kind, may_hold_answer, question_terms, supplies_kind
 from bot.context import MIN_WORDS
-from bot.extract import asks_for_several
+from bot.extract import asks_for_several, byline
 from bot.text import CITATION_MARKERS, content_words, key_terms, split_sentences
 from bot.types import Citation, Passage
 
@@ -105,7 +104,7 @@ class CitationChecker:
         people released would otherwise let "Zakharova was released" through).
         """
         words = set(content_words(sentence))
-        bylines = [_byline(p) if _REPORTING.search(sentence) else "" for p in passages]
+        bylines = [byline(p) if _REPORTING.search(sentence) else "" for p in passages]
         sims = unit_vecs @ vec
         candidates = []
         for u, (pi, s, e) in enumerate(units):
@@ -205,11 +204,6 @@ def _kind_weight(question: str, piece: str) -> float:
 # source and date, which its text never states. Only such a claim: "Trufanova was released on
 # February 10" must not borrow the publication date for the event.
 _REPORTING = re.compile(r"\b(report|reported|reports|published|wrote|announced|according to)\b", re.I)
-
-
-def _byline(p: Passage) -> str:
-    day = date.fromisoformat(p.published) if p.published else None
-    return f"{p.source} {day:%B} {day.day} {day.year}" if day else p.source
 
 
 def _claim(sentence: str, question: str) -> str:

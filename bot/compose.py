@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import re
 
+from bot.dates import MONTH_NAMES
+
 _BE = {"is": "are", "was": "were", "has": "have"}
 _AUX = r"is|was|are|were|has|have|had|will|would|can|could|did|does|do"
 _PREPOSITIONS = frozenset(
     "on in at during since by before after until from around about between within over early late".split()  # noqa: SIM905
 )
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
-)
+_MONTH = r"(?:" + "|".join(MONTH_NAMES) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
 _DAY_DATE = re.compile(
     rf"^(?:{_MONTH}\s+\d{{1,2}}\b|\d{{1,2}}\s+{_MONTH}|(?:monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday)\b|\d{4}-\d\d-\d\d)",

@@ -36,7 +36,7 @@ OPEN_END = date(2099, 12, 31)  # end of an open range that starts after as-of ("
 _PASSAGE_SLACK = timedelta(days=31)
 _MAX_YEARS_BACK = 8  # how far a question's yearless "February 29" may look back for a valid year
 
-_FULL_MONTHS = [
+MONTH_NAMES = [
     "january",
     "february",
     "march",
@@ -50,7 +50,7 @@ _FULL_MONTHS = [
     "november",
     "december",
 ]
-_MONTHS: dict[str, int] = {name: i + 1 for i, name in enumerate(_FULL_MONTHS)}
+_MONTHS: dict[str, int] = {name: i + 1 for i, name in enumerate(MONTH_NAMES)}
 _MONTHS.update(jan=1, feb=2, mar=3, apr=4, jun=6, jul=7, aug=8, sep=9, sept=9, oct=10, nov=11, dec=12)
 # Month names that are also common English words ("she may go", "a protest march").
 _AMBIGUOUS_MONTHS = frozenset({"may", "march"})
@@ -285,8 +285,8 @@ def _month_ok(m: re.Match[str]) -> bool:
 # --- Grammar -----------------------------------------------------------------------------------
 
 _FLAGS = re.IGNORECASE
-_ABBREVIATIONS = sorted((k for k in _MONTHS if k not in _FULL_MONTHS), key=len, reverse=True)
-_MONTH = r"(?P<month>(?:" + "|".join(_FULL_MONTHS) + r")\b|(?:" + "|".join(_ABBREVIATIONS) + r")(?:\.|\b))"
+_ABBREVIATIONS = sorted((k for k in _MONTHS if k not in MONTH_NAMES), key=len, reverse=True)
+_MONTH = r"(?P<month>(?:" + "|".join(MONTH_NAMES) + r")\b|(?:" + "|".join(_ABBREVIATIONS) + r")(?:\.|\b))"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b"
 _YEAR = r"(?P<year>(?:19|20)\d{2})(?!\d)(?!,\d)"
 _WEEKDAY = r"(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b"
@@ -351,7 +351,7 @@ def _h_month_year(m: re.Match[str], ctx: _Ctx) -> _Resolved | None:
 def _h_month(m: re.Match[str], ctx: _Ctx) -> _Resolved | None:
     """A month alone: only when a preposition or "last"/"next" says it is a month, not a word."""
     name = m["month"]
-    if name.lower() not in _FULL_MONTHS or not _month_ok(m):  # abbreviations ("Jan") may be names
+    if name.lower() not in MONTH_NAMES or not _month_ok(m):  # abbreviations ("Jan") may be names
         return None
     month = _month_number(m)
     if m["mmod"]:

@@ -16,7 +16,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.answertype import GENERIC_WORDS, matches_term
-from bot.text import content_words, key_terms, normalise, split_sentences, stem, words
+from bot.dates import MONTH_NAMES
+from bot.text import content_words, key_terms, normalise, split_sentences, stem
 
 if TYPE_CHECKING:
     from bot.context import Excerpt
@@ -63,6 +64,12 @@ def byline(p: Passage) -> str:
     return ", ".join(x for x in parts if x)
 
 
+def found_text(passages: list[Passage]) -> str:
+    """Everything retrieved for a question, bylines spelled out: a month the question names is
+    matched by an article published in it, not only by one whose text writes the month."""
+    return "\n".join(dict.fromkeys(f"{p.title} {byline(p)}\n{p.text}" for p in passages))
+
+
 def about_reporting(question: str) -> bool:
     """ "Which news agency reported ...", "On what date did TASS report ...": the byline answers these,
     and only these (an article's date is not the date of the events it reports)."""
@@ -89,9 +96,10 @@ def locate(phrase: str, excerpts: list[Excerpt], passages: list[Passage], questi
     if not names and not content:
         return None
     best: tuple[float, Span] | None = None
+    with_byline = about_reporting(question) or not question
     for ex in excerpts:
         p = passages[ex.passage]
-        for start, end, is_byline in _units(p, ex, about_reporting(question) or not question):
+        for start, end, is_byline in _units(p, ex, with_byline):
             text = byline(p) if is_byline else p.text[start:end]
             score = _holds(phrase, names, content, text)
             if score is not None and question:
@@ -124,10 +132,6 @@ def _holds(phrase: str, names: set[str], content: set[str], text: str) -> float 
     return share + (0.5 if exact else 0.0)
 
 
-def phrase_words(phrase: str) -> int:
-    return len(words(phrase))
-
-
 # --- typed candidates: what a "who", "when", "where", "how many" question can be answered with ------
 @dataclass
 class Candidate:
@@ -148,11 +152,10 @@ _TITLE_WORDS = frozenset(
 _NAME_RUN = re.compile(
     r"\b[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|(?:of|de|al|bin|van|von|la|le|da)\b(?=\s+[A-Z])))*"
 )
+_MONTH = "(?:" + "|".join(m.capitalize() for m in MONTH_NAMES) + ")"
 _DATE_SPAN = re.compile(
-    r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?|\d{1,2}\s+(?:January|February|March|April|May|June|"
-    r"July|August|September|October|November|December)(?:\s+\d{4})?|(?:Monday|Tuesday|Wednesday|Thursday|"
-    r"Friday|Saturday|Sunday)|(?:19|20)\d\d)\b"
+    rf"\b(?:{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|(?:19|20)\d\d)\b"
 )
 _NUMBER_SPAN = re.compile(
     r"(?:\$|€|£)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|trillion))?"
@@ -190,10 +193,8 @@ def _phrases(kind: str, sentence: str) -> list[str]:
         return [m.group() for m in _DATE_SPAN.finditer(sentence)]
     if kind in ("number", "age", "duration"):
         return [m.group().strip() for m in _NUMBER_SPAN.finditer(sentence)]
-    names = _names(sentence)
-    people = [n for n in names if _person_like(n)]
-    lists = [_join(people)] if len(people) >= 2 else []
-    return lists + names
+    people = people_in(sentence)
+    return ([_join(people)] if len(people) >= 2 else []) + _names(sentence)
 
 
 def _names(sentence: str) -> list[str]:
@@ -291,7 +292,7 @@ def people_in(sentence: str) -> list[str]:
 
 def expand_to_list(phrase: str, sentence: str) -> str:
     """A name the model chose, widened to the list of people it stands in, in that sentence."""
-    people = [n for n in _names(sentence) if _person_like(n)]
+    people = people_in(sentence)
     named = [n for n in people if normalise(n) in normalise(phrase) or normalise(phrase) in normalise(n)]
     if not named or len(people) < 2:
         return phrase

@@ -43,6 +43,20 @@ class LlamaCppLLM(LLM):
         path = resolve_model_path(config.llm_model, config.cache_dir)
         return cls(path, config.threads, config.llm_context_tokens)
 
+    def _chat(self, messages: list[Message], max_tokens: int, **extra: Any) -> Any:
+        """A deterministic chat completion from an empty context; the caller holds the lock.
+
+        llama-cpp-python reuses the previous prompt's cached prefix and evaluates the rest from a
+        different offset, which changes the logits slightly: the same question got "Simona Halperin
+        [1]" after one question and "Zakharova [1]" after another. An answer must not depend on what
+        someone asked before, so every generation starts from an empty context (it costs re-reading
+        the ~40-token system prompt).
+        """
+        self._llm.reset()
+        return self._llm.create_chat_completion(
+            messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, seed=0, **extra
+        )
+
     def choose(self, messages: list[Message], options: list[str], max_tokens: int) -> str | None:
         """A GBNF grammar whose only sentences are the options: the model picks by its own preference."""
         from llama_cpp import LlamaGrammar
@@ -52,35 +66,14 @@ class LlamaCppLLM(LLM):
         alternatives = " | ".join(_gbnf_literal(o) for o in dict.fromkeys(options))
         grammar = LlamaGrammar.from_string(f"root ::= {alternatives}", verbose=False)
         with self._lock:
-            self._llm.reset()
-            out = self._llm.create_chat_completion(
-                messages=list(messages),
-                max_tokens=max_tokens,
-                temperature=0.0,
-                top_k=1,
-                seed=0,
-                grammar=grammar,
-            )
+            out = self._chat(messages, max_tokens, grammar=grammar)
         text = str(out["choices"][0]["message"].get("content") or "")
         return text if text in options else None
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
         with self._lock:
-            # llama-cpp-python reuses the previous prompt's cached prefix and evaluates the rest from
-            # a different offset, which changes the logits slightly: the same question got "Simona
-            # Halperin [1]" after one question and "Zakharova [1]" after another. An answer must not
-            # depend on what someone asked before, so every generation starts from an empty context
-            # (it costs re-reading the ~40-token system prompt).
-            self._llm.reset()
-            chunks = self._llm.create_chat_completion(
-                messages=list(messages),
-                max_tokens=max_tokens,
-                temperature=0.0,
-                top_k=1,
-                repeat_penalty=1.1,  # the 0.5B model otherwise loops on a name at temperature 0
-                seed=0,
-                stream=True,
-            )
+            # repeat_penalty: the 0.5B model otherwise loops on a name at temperature 0.
+            chunks = self._chat(messages, max_tokens, repeat_penalty=1.1, stream=True)
             for chunk in chunks:
                 piece = chunk["choices"][0].get("delta", {}).get("content")
                 if piece:

@@ -28,6 +28,7 @@ from bot.extract import (
     describes,
     expand_to_list,
     fills_role,
+    found_text,
     locate,
     names_something,
     only_a_speaker,
@@ -94,7 +95,7 @@ def _why_not(q: Question, span: Span, passages: list[Passage], top: Excerpt | No
     name = described_name(q.searched)
     if name and not span.from_byline and not describes(name, span.text, sentence):
         return f"describes someone other than {name}"
-    found = "\n".join(dict.fromkeys(f"{x.title} {byline(x)}\n{x.text}" for x in passages))
+    found = found_text(passages)
     # The kind comes from what the user asked ("When was she released?" wants a date); the subject
     # from the standalone question ("she" is Yelena Trufanova).
     problem = why_not_an_answer(q.asked, span.text, found)
