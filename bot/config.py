@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,14 @@ class Config:
 
     # Largest single document ingest reads (JSONL bulk files are streamed and exempt).
     max_file_mb: float = 50.0
+
+    # Fetching web pages and feeds (bot.fetch): a whole-response deadline, a size cap, and the
+    # address ranges a URL may reach besides public ones. Private, link-local and loopback
+    # addresses are refused unless listed here (comma-separated CIDR, e.g. "127.0.0.0/8,10.1.0.0/16"),
+    # so a URL pasted into the web chat cannot reach the host's own services or the local network.
+    fetch_timeout: float = 20.0
+    fetch_max_mb: float = 10.0
+    fetch_allow_networks: str = ""
 
     # Chunking (tokens of the embedding tokenizer's rough measure, see bot.chunking).
     chunk_size: int = 200
@@ -97,6 +106,20 @@ class Config:
     def originals_dir(self) -> Path:
         return self.home / "originals"
 
+    def allowed_networks(self) -> list[IPv4Network | IPv6Network]:
+        """BOT_FETCH_ALLOW_NETWORKS parsed; ConfigError names the variable on a bad entry."""
+        nets: list[IPv4Network | IPv6Network] = []
+        for item in (x.strip() for x in self.fetch_allow_networks.split(",")):
+            if not item:
+                continue
+            try:
+                nets.append(ip_network(item, strict=False))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"BOT_FETCH_ALLOW_NETWORKS: {item!r} is not a network (e.g. 127.0.0.0/8)"
+                ) from exc
+        return nets
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
         """Build from ``BOT_*`` variables (e.g. ``BOT_HOME``, ``BOT_TOP_K``), then explicit overrides."""
@@ -128,6 +151,9 @@ class Config:
             raise ConfigError("BOT_THREADS must be >= 1")
         if self.max_upload_mb <= 0:
             raise ConfigError("BOT_MAX_UPLOAD_MB must be positive")
+        if self.fetch_timeout <= 0 or self.fetch_max_mb <= 0:
+            raise ConfigError("BOT_FETCH_TIMEOUT and BOT_FETCH_MAX_MB must be positive")
+        self.allowed_networks()  # a bad network fails here, with the variable's name
         if self.answer_style not in ("compose", "generate"):
             raise ConfigError("BOT_ANSWER_STYLE must be 'compose' or 'generate'")
 

@@ -409,6 +409,14 @@ def _decode_html(data: bytes, origin: str) -> str:
 
 
 def _parse_html(markup: str, path: Path) -> Article:
+    """Through trafilatura with our dateline and markup dates (bot.webpage); ours when it finds no body."""
+    from bot.webpage import article_from_html
+
+    return article_from_html(markup, str(path), stem=path.stem, doc_id=_slug(path.stem))
+
+
+def parse_html_classic(markup: str, path: Path) -> Article:
+    """The reader before trafilatura: a tag list drops page furniture (kept for comparison, evals/extraction.py)."""
     from bs4 import BeautifulSoup
 
     origin = str(path)
