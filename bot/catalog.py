@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     published_day INTEGER
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS docs_url ON docs(url);
+CREATE INDEX IF NOT EXISTS docs_origin ON docs(origin);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, body, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -186,6 +188,18 @@ class Catalog:
             ids,
         ).fetchall()
         return [DocRecord(*row) for row in rows]
+
+    def doc_id_for_urls(self, urls: Iterable[str]) -> str | None:
+        """The document already ingested from any of these URLs (as its canonical URL or as asked for)."""
+        wanted = [u for u in dict.fromkeys(urls) if u]
+        if not wanted:
+            return None
+        marks = ",".join("?" * len(wanted))
+        row = self._db.execute(
+            f"SELECT doc_id FROM docs WHERE url IN ({marks}) OR origin IN ({marks}) ORDER BY added_at LIMIT 1",
+            wanted + wanted,
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def text(self, doc_id: str) -> str | None:
         row = self._db.execute("SELECT text FROM docs WHERE doc_id=?", (doc_id,)).fetchone()

@@ -56,8 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="add or update documents (files, folders, .jsonl)")
-    p.add_argument("paths", nargs="+", type=Path)
+    p = sub.add_parser("ingest", help="add or update documents (files, folders, .jsonl, http(s) URLs)")
+    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL", help="files, folders or web page URLs")
+    p.add_argument(
+        "--urls", type=Path, metavar="FILE", help="a text file of page URLs, one a line (# comments)"
+    )
     p.add_argument("--json", action="store_true", help="one JSON line per document")
     p.set_defaults(func=cmd_ingest)
 
@@ -160,13 +163,20 @@ def _check_home_writable(home: Path) -> None:
 
 # --- commands -------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from bot.fetch import is_url
     from bot.types import BotError
 
-    missing = [str(p) for p in args.paths if not p.exists()]
+    urls = [a for a in args.paths if is_url(a)] + (read_url_list(args.urls) if args.urls else [])
+    paths = [Path(a) for a in args.paths if not is_url(a)]
+    if not paths and not urls:
+        raise BotError("nothing to ingest: give files, folders or URLs (or --urls FILE)")
+    missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise BotError(f"no such file or folder: {', '.join(missing)}")
     bot = make_bot(args)
-    results = bot.ingest(args.paths, progress=not args.json and sys.stderr.isatty())
+    progress = not args.json and sys.stderr.isatty()
+    results = bot.ingest(paths, progress=progress) if paths else []
+    results += bot.ingest_urls(urls, progress=progress) if urls else []
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -180,6 +190,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(f"{summary or 'nothing to ingest'}; store: {bot.config.home}", file=sys.stderr)
     ok = any(r.status != "failed" for r in results)
     return 0 if ok else EXIT_ERROR
+
+
+def read_url_list(path: Path) -> list[str]:
+    """URLs one a line; blank lines and ``#`` comments skipped. Anything else is kept, so a bad
+    line is reported per URL by ingest instead of vanishing."""
+    from bot.types import BotError
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BotError(f"cannot read the URL list {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

@@ -218,9 +218,10 @@ def _read_body(origin: str, response: http.client.HTTPResponse, config: Config, 
     parts: list[bytes] = []
     size = 0
     while True:
-        _remaining(origin, config, deadline)
+        left = _remaining(origin, config, deadline)
         try:
-            block = response.read(_READ_BLOCK)
+            _set_timeout(response, left)
+            block = response.read1(_READ_BLOCK)  # what has arrived, not a full block: a trickle is noticed
         except TimeoutError as exc:
             raise FetchError(
                 origin, f"timed out after {config.fetch_timeout:g} s (BOT_FETCH_TIMEOUT)"
@@ -239,6 +240,13 @@ def _read_body(origin: str, response: http.client.HTTPResponse, config: Config, 
         if size > limit:
             raise FetchError(origin, f"too large; {too_large}")
     return b"".join(parts)
+
+
+def _set_timeout(response: http.client.HTTPResponse, seconds: float) -> None:
+    """No single recv may outlive the deadline (http.client keeps the socket inside its reader)."""
+    sock = getattr(getattr(response.fp, "raw", None), "_sock", None)
+    if isinstance(sock, socket.socket):
+        sock.settimeout(seconds)
 
 
 def _remaining(origin: str, config: Config, deadline: float) -> float:

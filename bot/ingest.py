@@ -102,6 +102,35 @@ class Indexer:
 
         return self.ingest_articles(articles(), progress=progress)
 
+    def ingest_urls(self, urls: Iterable[str], progress: bool = False) -> list[IngestResult]:
+        """Fetch and ingest web pages; a bad URL is one failed result and the rest still go in.
+
+        A page whose URL, final URL or canonical URL is already in the catalog keeps that
+        document's id, so it is "unchanged" (nothing embedded) unless its text changed.
+        """
+
+        def articles() -> Iterator[tuple[Article | DocumentError, Path | None]]:
+            for url in urls:
+                got = self.fetch_article(url)
+                yield got, web_record_path(got) if isinstance(got, Article) else None
+
+        return self.ingest_articles(articles(), progress=progress)
+
+    def fetch_article(self, url: str) -> Article | DocumentError:
+        """One page as an Article with its id settled against the catalog, or the reason it failed."""
+        from bot.fetch import is_url
+        from bot.webpage import load_url
+
+        if not is_url(url):
+            return DocumentError(url, "not an http(s) URL")
+        try:
+            article = load_url(url, self.config)
+        except DocumentError as exc:
+            return exc
+        known = self.catalog.doc_id_for_urls([url, article.url])
+        article.doc_id = known or article.doc_id
+        return article
+
     def ingest_articles(
         self, items: Iterable[tuple[Article | DocumentError, Path | None]], progress: bool = False
     ) -> list[IngestResult]:
@@ -237,6 +266,13 @@ class Indexer:
                 f"the store at {self.config.home} was built with {found}; this configuration uses "
                 f"{identity}. Run `bot reindex` to rebuild it, or point BOT_HOME at another store."
             )
+
+
+def web_record_path(article: Article) -> Path:
+    """Where a fetched page's original is "read" from: none; the Article itself is kept as a JSONL
+    record (``_keep_original`` writes the record for a ``.jsonl`` path without reading it), so
+    ``bot reindex`` rebuilds the same document, id and text, without fetching the page again."""
+    return Path(f"{article.doc_id}.jsonl")
 
 
 def store_identity(config: Config, embedder: Embedder) -> str:

@@ -88,6 +88,9 @@ class Bot:
     def ingest(self, paths: Iterable[Path], progress: bool = False) -> list[IngestResult]:
         return self.indexer.ingest_paths(paths, progress=progress)
 
+    def ingest_urls(self, urls: Iterable[str], progress: bool = False) -> list[IngestResult]:
+        return self.indexer.ingest_urls(urls, progress=progress)
+
     def remove(self, doc_id: str) -> bool:
         return self.indexer.remove(doc_id)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.documents import (
     _collapse,
@@ -31,6 +31,9 @@ from bot.documents import (
     parse_dateline,
 )
 from bot.types import Article, DocumentError
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 _BYLINE = re.compile(r"^(?:by|reporting by|written by)\s+", re.IGNORECASE)
 
@@ -51,7 +54,9 @@ def article_from_html(markup: str, origin: str, stem: str, doc_id: str, url: str
         return _make_article(ours, fields, stem=stem, doc_id=doc_id, origin=origin)
     text = paragraphs(found["text"])
     fields["title"] = _collapse(found.get("title") or "") or fields["title"]
-    fields["source"] = fields["source"] or _collapse(found.get("sitename") or "")
+    fields["source"] = fields["source"] or _site_name(found.get("sitename") or "", url)
+    # A wire story's agency ("(Reuters) -") names the source better than the host it was fetched from.
+    fields["source"] = fields["source"] or parse_dateline(text.split("\n", 1)[0]).get("source", "")
     author = clean_author(found.get("author") or "")
     fields["authors"] = fields["authors"] or ([author] if author else [])
     if not fields["published"]:
@@ -67,6 +72,15 @@ def url_doc_id(url: str) -> str:
     parts = urlsplit(url)
     readable = _slug(f"{(parts.hostname or '').removeprefix('www.')} {parts.path}")[:60].rstrip("-")
     return f"{readable}-{hashlib.sha1(url.encode()).hexdigest()[:8]}"
+
+
+def _site_name(name: str, url: str) -> str:
+    """trafilatura's site name, unless it is only the URL's host (then the dateline may do better)."""
+    from urllib.parse import urlsplit
+
+    netloc = urlsplit(url).netloc.lower() if url else ""
+    name = _collapse(name)
+    return "" if name.lower().removeprefix("www.") in {netloc, netloc.removeprefix("www.")} else name
 
 
 def paragraphs(text: str) -> str:
@@ -156,3 +170,36 @@ def _trafilatura(markup: str, url: str) -> dict[str, Any] | None:
     except (ValueError, TypeError, RecursionError):  # a page lxml cannot build a tree from
         return None
     return found.as_dict() if found is not None and not isinstance(found, dict) else found
+
+
+# --- pages fetched by URL ---------------------------------------------------------------------------
+def load_url(url: str, config: Config) -> Article:
+    """Fetch a page (bot.fetch's guards) and read it; the id is made from the canonical URL.
+
+    The caller may replace ``doc_id`` with the id of a document already ingested from the same
+    page (see ``Indexer.ingest_urls``). FetchError / DocumentError carry the URL as origin.
+    """
+    from bot.fetch import fetch
+
+    page = fetch(url, config)
+    markup = decode_page(page.body, page.charset, url)
+    article = article_from_html(markup, url, stem=url_doc_id(page.final_url), doc_id="", url=page.final_url)
+    article.doc_id = url_doc_id(article.url or page.final_url)
+    return article
+
+
+def decode_page(body: bytes, charset: str, origin: str) -> str:
+    """Bytes of a fetched page as text: the header's charset, else UTF-8, else the page's <meta charset>."""
+    from bot.documents import _decode_html, _normalise_newlines
+
+    if not body.strip():
+        raise DocumentError(origin, "empty page")
+    if charset:
+        try:
+            return _normalise_newlines(body.decode(charset, errors="replace"))
+        except LookupError:
+            pass  # an unknown charset name: read it as if none was given
+    try:
+        return _decode_html(body, origin)
+    except DocumentError:
+        return _normalise_newlines(body.decode("utf-8", errors="replace"))

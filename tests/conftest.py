@@ -115,3 +115,24 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     return attempts
+
+
+@pytest.fixture(scope="session")
+def http_server() -> Iterator[object]:
+    """A real threaded HTTP server on 127.0.0.1 for the URL and feed tests (tests/web_server.py)."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def web(http_server: object) -> Iterator[object]:
+    """The local server with no routes left over from another test."""
+    http_server.clear()  # type: ignore[attr-defined]
+    yield http_server
+    http_server.clear()  # type: ignore[attr-defined]
