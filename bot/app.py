@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 MiB = 1024 * 1024
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 FORMATS = ".md .markdown .txt .html .htm .pdf .jsonl"
+MAX_URLS = 20  # pages fetched per "Add" click: each is fetched and embedded while other events wait
 EXAMPLE = "Who was released in November 2023?"
 INTRO = "Answers come only from the indexed articles; each claim links to the passage that supports it."
 UNEXPECTED = "Something went wrong while answering; please try again."
@@ -202,9 +203,9 @@ def filter_docs(docs: Sequence[DocRecord], query: str) -> list[DocRecord]:
     return [d for d in docs if not q or any(q in str(getattr(d, f) or "").lower() for f in fields)]
 
 
-def results_html(rows: Sequence[tuple[str, IngestResult | None, str]]) -> str:
-    """One row per uploaded file (a .jsonl gives one per record): status, title and the reason."""
-    head = "<tr><th>File</th><th>Result</th><th>Title</th><th>ID</th><th>Chunks</th><th>Reason</th></tr>"
+def results_html(rows: Sequence[tuple[str, IngestResult | None, str]], first: str = "File") -> str:
+    """One row per uploaded file (a .jsonl gives one per record) or URL: status, title and the reason."""
+    head = f"<tr><th>{esc(first)}</th><th>Result</th><th>Title</th><th>ID</th><th>Chunks</th><th>Reason</th></tr>"
     body = "".join(_result_row(name, r, reason) for name, r, reason in rows)
     return f'<table class="nb-table nb-results">{head}{body}</table>'
 
@@ -318,6 +319,30 @@ class WebChat:
         shown = [r.origin.replace(str(folder) + os.sep, "") for r in results]
         return [(origin or name, r, r.reason) for origin, r in zip(shown, results, strict=True)]
 
+    def add_urls(self, text: str | None, query: str | None) -> tuple[str, str, str, Any]:
+        """Fetch and ingest the pages listed (one a line, or space-separated); a bad URL fails alone.
+
+        The fetch guards (bot.fetch) keep a URL from reaching the server's own network.
+        """
+        urls = list(dict.fromkeys((text or "").split()))
+        rows: list[tuple[str, IngestResult | None, str]] = []
+        if not urls:
+            rows.append(("(no URL)", None, "paste one or more http(s) URLs first"))
+        elif len(urls) > MAX_URLS:
+            rows.append((f"{len(urls)} URLs", None, f"at most {MAX_URLS} URLs at a time"))
+        else:
+            try:
+                results = {r.origin: r for r in self.bot.ingest_urls(urls)}
+                rows += [(u, results.get(u), "" if u in results else "not ingested") for u in urls]
+            except BotError as exc:
+                rows += [(u, None, str(exc)) for u in urls]
+            except Exception:  # a bug: logged in full, one line on the page
+                log.exception("adding URLs failed")
+                rows += [(u, None, "unexpected error while indexing (see the server log)") for u in urls]
+        table, choices = self.refresh(query)
+        leftover = "" if rows and rows[0][0] in urls else text or ""  # tried: clear the box; refused: keep it
+        return results_html(rows, first="URL"), leftover, table, choices
+
     def refresh(self, query: str | None = "") -> tuple[str, Any]:
         query = query or ""  # a page that has not rendered the filter box yet sends None
         docs = self.bot.docs()
@@ -395,8 +420,19 @@ def _chat_tab(chat: WebChat) -> None:
 
 def _documents_tab(chat: WebChat, demo: gr.Blocks) -> None:
     args: dict[str, Any] = {"concurrency_id": "bot", "concurrency_limit": 1}
-    gr.Markdown(f"### Add documents\n{FORMATS} — up to {chat.bot.config.max_upload_mb:g} MB a file.")
-    files = gr.File(label="Upload", file_count="multiple", elem_id="upload", height=150)
+    gr.Markdown(
+        f"### Add documents\n{FORMATS} — up to {chat.bot.config.max_upload_mb:g} MB a file; or news pages by URL."
+    )
+    with gr.Row():
+        files = gr.File(label="Upload", file_count="multiple", elem_id="upload", height=150, scale=1)
+        with gr.Column(scale=1):
+            urls = gr.Textbox(
+                label="Add by URL",
+                placeholder="https://… (one a line; news pages are fetched and their article text kept)",
+                lines=3,
+                elem_id="add-urls",
+            )
+            add = gr.Button("Add", elem_id="add-urls-button")
     results = gr.HTML(elem_id="upload-results")
     gr.Markdown("### Indexed documents")
     with gr.Row():
@@ -420,6 +456,7 @@ def _documents_tab(chat: WebChat, demo: gr.Blocks) -> None:
         return chat.upload(paths, q, progress)
 
     files.upload(upload, [files, query], [results, files, table, doc], api_name="upload", **args)
+    add.click(chat.add_urls, [urls, query], [results, urls, table, doc], api_name="add_urls", **args)
     query.change(chat.refresh, query, [table, doc], api_visibility="private", **args)
     delete.click(chat.delete, [doc, query], [deleted, table, doc], api_name="delete", **args)
     search.click(chat.search, [search_q, k], found, api_name="search", **args)

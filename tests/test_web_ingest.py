@@ -130,3 +130,39 @@ def test_cli_refuses_loopback_unless_configured(
     url = serve_page(web, "/a", page("05-live-blog-div-soup"))
     assert main(["--home", str(tmp_path / "store"), "ingest", url]) == 1
     assert "is a loopback address" in capsys.readouterr().err
+
+
+# --- web chat: "Add by URL" -------------------------------------------------------------------------
+def test_web_chat_adds_pages_by_url_each_with_its_own_result(web: HTTPServer, bot: Bot) -> None:
+    from bot.app import WebChat
+    from tests.test_app import result_rows
+
+    good = serve_page(web, "/tram", page("02-jsonld-comments"))
+    text = f"{good}\nhttp://169.254.169.254/latest/meta-data/\n  file:///etc/passwd "
+    results, box, table, _ = WebChat(bot).add_urls(text, "")
+    rows = {row[0]: row for row in result_rows(results)}
+    assert rows[good][1:3] == ["added", "City council approves new tram line to the airport"]
+    assert rows["http://169.254.169.254/latest/meta-data/"][1] == "failed"
+    assert "link-local address" in rows["http://169.254.169.254/latest/meta-data/"][5]
+    assert rows["file:///etc/passwd"][1:] == ["failed", "", "", "–", "not an http(s) URL"]
+    assert box == "" and "City council approves" in table
+    empty, box, _, _ = WebChat(bot).add_urls("   ", "")
+    assert result_rows(empty)[0][5] == "paste one or more http(s) URLs first"
+
+
+def test_add_by_url_through_the_page_api(
+    web: HTTPServer, bot: Bot, no_network: list[tuple[object, ...]]
+) -> None:
+    from gradio_client import Client
+
+    from tests.test_app import result_rows, serve
+
+    url = serve_page(web, "/moon", page("06-ap-dateline-microdata"))
+    with serve(bot) as app:
+        results, box, table, _ = Client(app, verbose=False).predict(
+            f"{url} http://10.0.0.1/", "", api_name="/add_urls"
+        )
+    rows = result_rows(str(results))
+    assert [r[1] for r in rows] == ["added", "failed"] and "private address" in rows[1][5]
+    assert "<script" not in str(results) and "Japan&#39;s moon lander" in str(table)
+    assert no_network == []  # the private address was refused, never connected to
