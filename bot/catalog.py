@@ -52,6 +52,22 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS docs_url ON docs(url);
 CREATE INDEX IF NOT EXISTS docs_origin ON docs(origin);
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    etag TEXT NOT NULL DEFAULT '',
+    modified TEXT NOT NULL DEFAULT '',
+    added_at REAL NOT NULL,
+    checked_at REAL,
+    last_status TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS feed_items (
+    feed_url TEXT NOT NULL,
+    item_key TEXT NOT NULL,
+    doc_id TEXT NOT NULL DEFAULT '',
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (feed_url, item_key)
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, body, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -73,6 +89,21 @@ class DocRecord:
     n_chunks: int
     origin: str
     original: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class FeedRecord:
+    url: str
+    title: str
+    etag: str  # of the last full answer: the next update sends it as If-None-Match
+    modified: str  # Last-Modified of that answer: sent as If-Modified-Since
+    added_at: float
+    checked_at: float | None
+    last_status: str
+    items: int = 0  # items taken from it so far
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -220,6 +251,60 @@ class Catalog:
             f"SELECT chunk_id, doc_id, start, end FROM chunks WHERE chunk_id IN ({marks})", chunk_ids
         ).fetchall()
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    # --- feeds ----------------------------------------------------------------------------------
+    def add_feed(self, url: str, title: str = "") -> bool:
+        """Follow a feed; False when it is already followed."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO feeds(url, title, added_at) VALUES (?, ?, ?)",
+                (url, title, time.time()),
+            )
+            return cur.rowcount > 0
+
+    def remove_feed(self, url: str) -> bool:
+        """Stop following a feed (its documents stay; `bot remove` deletes those)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM feed_items WHERE feed_url=?", (url,))
+            return db.execute("DELETE FROM feeds WHERE url=?", (url,)).rowcount > 0
+
+    def feeds(self) -> list[FeedRecord]:
+        rows = self._db.execute(
+            "SELECT f.url, f.title, f.etag, f.modified, f.added_at, f.checked_at, f.last_status, "
+            "(SELECT COUNT(*) FROM feed_items i WHERE i.feed_url = f.url) FROM feeds f ORDER BY f.added_at"
+        ).fetchall()
+        return [FeedRecord(*row) for row in rows]
+
+    def seen_items(self, feed_url: str) -> set[str]:
+        rows = self._db.execute("SELECT item_key FROM feed_items WHERE feed_url=?", (feed_url,)).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def mark_items_seen(self, feed_url: str, items: list[tuple[str, str]]) -> None:
+        """Record (item key, doc_id) pairs as taken; call only after their documents are committed."""
+        now = time.time()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO feed_items(feed_url, item_key, doc_id, seen_at) VALUES (?,?,?,?)",
+                [(feed_url, key, doc_id, now) for key, doc_id in items],
+            )
+
+    def feed_checked(
+        self,
+        url: str,
+        status: str,
+        title: str | None = None,
+        etag: str | None = None,
+        modified: str | None = None,
+    ) -> None:
+        """Store the outcome of an update; the validators only after all its items were processed."""
+        with self.transaction() as db:
+            db.execute("UPDATE feeds SET checked_at=?, last_status=? WHERE url=?", (time.time(), status, url))
+            if title:
+                db.execute("UPDATE feeds SET title=? WHERE url=?", (title, url))
+            if etag is not None or modified is not None:
+                db.execute(
+                    "UPDATE feeds SET etag=?, modified=? WHERE url=?", (etag or "", modified or "", url)
+                )
 
     # --- keyword search -------------------------------------------------------------------------
     def keyword_search(

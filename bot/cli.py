@@ -1,4 +1,4 @@
-"""Command line: ``bot ingest|ask|search|docs|remove|chat|serve|eval|reindex``.
+"""Command line: ``bot ingest|feeds|ask|search|docs|remove|chat|serve|eval|reindex``.
 
 Heavy libraries are imported inside the commands, so ``bot --help`` is instant; every user error
 is one line on stderr and a non-zero exit, never a traceback.
@@ -63,6 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="one JSON line per document")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("feeds", help="follow RSS/Atom feeds: add URL | list | remove URL | update")
+    feeds = p.add_subparsers(metavar="ACTION", dest="action", required=True)
+    f = feeds.add_parser("add", help="follow a feed (checked now; its items come with `update`)")
+    f.add_argument("url")
+    f = feeds.add_parser("list", help="the feeds followed, when each was last checked")
+    f.add_argument("--json", action="store_true")
+    f = feeds.add_parser("remove", help="stop following a feed (its documents stay)")
+    f.add_argument("url")
+    f = feeds.add_parser("update", help="fetch every feed (conditional GET) and ingest its new items")
+    f.add_argument("--json", action="store_true", help="one JSON line per item result")
+    p.set_defaults(func=cmd_feeds)
 
     p = sub.add_parser("ask", help="answer a question with cited sources")
     p.add_argument("question")
@@ -190,6 +202,65 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(f"{summary or 'nothing to ingest'}; store: {bot.config.home}", file=sys.stderr)
     ok = any(r.status != "failed" for r in results)
     return 0 if ok else EXIT_ERROR
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from bot import feeds
+    from bot.types import BotError
+
+    bot = make_bot(args)
+    if args.action == "add":
+        feeds.check_feed_url(args.url)
+        feed = feeds.add_feed(bot, args.url)
+        print(
+            f"following: {feed.title or args.url} ({len(feed.items)} items now); `bot feeds update` ingests them"
+        )
+    elif args.action == "remove":
+        if not bot.catalog.remove_feed(args.url):
+            raise BotError(f"not following {args.url} (see `bot feeds list`)")
+        print(f"removed feed: {args.url} (its documents stay; `bot remove DOC_ID` deletes one)")
+    elif args.action == "list":
+        records = bot.catalog.feeds()
+        if args.json:
+            print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
+        for r in records if not args.json else []:
+            checked = _when(r.checked_at)
+            print(f"{r.url}\t{r.title or '-'}\t{r.items} items\tchecked {checked}: {r.last_status or '-'}")
+        if not records and not args.json:
+            print("no feeds yet: `bot feeds add URL`", file=sys.stderr)
+    else:
+        return _feeds_update(bot, args.json)
+    return 0
+
+
+def _feeds_update(bot: Bot, as_json: bool) -> int:
+    from bot import feeds
+
+    if not bot.catalog.feeds():
+        print("no feeds yet: `bot feeds add URL`", file=sys.stderr)
+        return 0
+    reports = []
+    for record in bot.catalog.feeds():
+        report = feeds.update_feed(bot, record)
+        reports.append(report)
+        for r in report.results:
+            if as_json:
+                print(json.dumps({"feed": report.url, **r.to_dict()}, ensure_ascii=False))
+            elif r.status == "failed":
+                print(f"  failed: {r.origin}: {r.reason}", file=sys.stderr)
+            elif r.status != "unchanged":
+                note = f" [{r.reason}]" if r.reason else ""
+                print(f"  {r.status}: {r.doc_id} ({r.chunks} chunks) {r.title}{note}")
+        print(report.summary(), file=sys.stderr if as_json else sys.stdout, flush=True)
+    return 0 if any(r.status != "failed" for r in reports) else EXIT_ERROR
+
+
+def _when(stamp: float | None) -> str:
+    if not stamp:
+        return "never"
+    from datetime import datetime
+
+    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
 
 
 def read_url_list(path: Path) -> list[str]:
