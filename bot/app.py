@@ -35,6 +35,7 @@ from bot.types import Answer, BotError, Citation, Passage  # noqa: E402
 if TYPE_CHECKING:
     from bot.catalog import DocRecord
     from bot.config import Config
+    from bot.feeds import FeedRefresher
     from bot.ingest import IngestResult
     from bot.retrieve import Retrieval
     from bot.service import Bot
@@ -501,6 +502,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"note: answer model unavailable ({bot.llm_error}); answering with quoted passages.",
             file=sys.stderr,
         )
+    refresher = _start_feed_refresher(bot, getattr(args, "update_feeds", None))
     demo = build_app(bot).queue(default_concurrency_limit=1)
     try:
         _, url, _ = demo.launch(
@@ -517,7 +519,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         demo.block_thread()
     except KeyboardInterrupt:
         demo.close()
+    finally:
+        if refresher is not None:
+            refresher.stop()
     return 0
+
+
+def _start_feed_refresher(bot: Bot, minutes: float | None) -> FeedRefresher | None:
+    """`--update-feeds MINUTES`: feeds update in a background thread; its lines go to stderr."""
+    if minutes is None:
+        return None
+    from bot.feeds import FeedRefresher
+
+    def report(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    refresher = FeedRefresher(bot, minutes, report).start()
+    print(f"Updating {len(bot.catalog.feeds())} feed(s) now and every {minutes:g} minutes", file=sys.stderr)
+    return refresher
 
 
 def _ingest_first(bot: Bot, paths: list[Path]) -> None:

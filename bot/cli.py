@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.add_argument("--no-auth", action="store_true", help="allow a non-loopback address without a password")
     p.add_argument("--ingest", type=Path, action="append", default=[], help="ingest this path first")
+    p.add_argument(
+        "--update-feeds",
+        type=float,
+        metavar="MINUTES",
+        help="update the followed feeds now and every MINUTES",
+    )
     p.set_defaults(func=_lazy("bot.app", "cmd_serve"))
 
     p = sub.add_parser("eval", help="run the eval suite (default: the gold set on the bundled corpus)")

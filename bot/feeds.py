@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -212,3 +214,48 @@ def check_feed_url(url: str) -> None:
 
     if not is_url(url):
         raise FetchError(url, "not an http(s) URL")
+
+
+# --- background refresh (bot serve --update-feeds MINUTES) ------------------------------------------
+class FeedRefresher:
+    """Updates every feed every ``minutes`` in a daemon thread, beside the web chat.
+
+    It uses its own Bot on the same store: its own SQLite connection (WAL lets chats read while it
+    writes), the chat's embedder (one model in memory), and the chat's write lock (store writes of
+    uploads and feeds never interleave). Fetching and embedding hold no lock, so chats are not
+    blocked while feeds update. One failing update is reported and the next one still runs.
+    """
+
+    def __init__(self, bot: Bot, minutes: float, report: Callable[[str], None]) -> None:
+        from bot.service import Bot as BotClass
+
+        if minutes <= 0:
+            from bot.types import BotError
+
+            raise BotError("--update-feeds needs a positive number of minutes")
+        self.interval = minutes * 60
+        self.report = report
+        self.bot = BotClass(bot.config, llm=None, write_lock=bot.write_lock)
+        self.bot.__dict__["embedder"] = bot.embedder  # share the loaded model (a cached property)
+        self.runs = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="feed-refresher", daemon=True)
+
+    def start(self) -> FeedRefresher:
+        self.bot.indexer  # noqa: B018 - opened here, under the write lock, not mid-way through a chat upload
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for report in update_all(self.bot):
+                    self.report(f"feeds: {report.summary()}")
+            except Exception as exc:  # a bug or a broken store: say so, try again next time
+                self.report(f"feeds: update failed: {type(exc).__name__}: {exc}")
+            self.runs += 1
+            self._stop.wait(self.interval)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,14 +69,25 @@ def embed_text(title: str, chunk_text: str) -> str:
 
 
 class Indexer:
-    def __init__(self, config: Config, catalog: Catalog, vectors: VectorStore, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        config: Config,
+        catalog: Catalog,
+        vectors: VectorStore,
+        embedder: Embedder,
+        write_lock: threading.Lock | None = None,
+    ) -> None:
+        """``write_lock`` is shared by indexers of one store in one process (the web chat and its
+        background feed refresher): store writes and the pending list are then never interleaved."""
         self.config = config
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
         self.embedded_chunks = 0  # counted so tests and benchmarks can see re-ingest embeds nothing
-        self._check_store_identity()
-        self._clear_pending()
+        self._lock = write_lock or threading.Lock()
+        with self._lock:  # never clear another indexer's pending documents while it writes them
+            self._check_store_identity()
+            self._clear_pending()
 
     # --- public -----------------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> list[IngestResult]:
@@ -163,13 +175,14 @@ class Indexer:
         return results
 
     def remove(self, doc_id: str) -> bool:
-        if self.catalog.doc(doc_id) is None:
-            return False
-        self._mark_pending([doc_id])
-        self.vectors.delete_doc(doc_id)
-        self.catalog.remove(doc_id)
-        self._unmark_pending([doc_id])
-        return True
+        with self._lock:
+            if self.catalog.doc(doc_id) is None:
+                return False
+            self._mark_pending([doc_id])
+            self.vectors.delete_doc(doc_id)
+            self.catalog.remove(doc_id)
+            self._unmark_pending([doc_id])
+            return True
 
     # --- steps ------------------------------------------------------------------------------------
     def _prepare(self, article: Article, path: Path | None, known: dict[str, str]) -> _Pending | IngestResult:
@@ -193,6 +206,11 @@ class Indexer:
         self.embedded_chunks += len(texts)
         if bar is not None:
             bar.update(len(texts))
+        with self._lock:
+            return self._write(batch, vectors)
+
+    def _write(self, batch: list[_Pending], vectors: Any) -> list[IngestResult]:
+        """Vectors, then catalog records, between marking and unmarking the batch as pending."""
         self._mark_pending([p.article.doc_id for p in batch])
         offset = 0
         for p in batch:

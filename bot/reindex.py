@@ -136,6 +136,7 @@ def reindex(config: Config, allow_missing: bool = False, progress: bool = False)
     swapped = False
     try:
         report = _build(new_config, config.originals_dir, docs, source, progress)
+        _carry_feeds(config.catalog_path, new_config.catalog_path)
         report.missing += [m for m in without_original if m not in report.missing]
         if report.missing and not allow_missing:
             raise StoreError(
@@ -268,6 +269,31 @@ def _build(
     if source == "originals":
         report.note = "the old catalog could not be read, so every kept original was ingested"
     return report
+
+
+def _carry_feeds(old: Path, new: Path) -> None:
+    """The followed feeds and the items already taken are not documents: copy them over as they are.
+
+    Best effort from an old catalog that cannot be read (or predates feeds): nothing to carry.
+    """
+    try:
+        src = sqlite3.connect(f"{old.as_uri()}?mode=ro", uri=True, timeout=10)
+        try:
+            feeds = src.execute(
+                "SELECT url, title, etag, modified, added_at, checked_at, last_status FROM feeds"
+            ).fetchall()
+            items = src.execute("SELECT feed_url, item_key, doc_id, seen_at FROM feed_items").fetchall()
+        finally:
+            src.close()
+    except sqlite3.Error:
+        return
+    dst = sqlite3.connect(str(new), timeout=30)
+    try:
+        with dst:
+            dst.executemany("INSERT OR REPLACE INTO feeds VALUES (?,?,?,?,?,?,?)", feeds)
+            dst.executemany("INSERT OR REPLACE INTO feed_items VALUES (?,?,?,?)", items)
+    finally:
+        dst.close()
 
 
 def _swap(config: Config, tmp: Path, new_collection: str, stamp: str) -> Path:

@@ -6,6 +6,7 @@ answers the same way.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import cached_property
@@ -26,11 +27,17 @@ if TYPE_CHECKING:
 
 
 class Bot:
-    def __init__(self, config: Config, llm: LLM | None | str = "auto") -> None:
-        """``llm="auto"`` builds the configured model lazily; pass an LLM (or None) to inject one."""
+    def __init__(
+        self, config: Config, llm: LLM | None | str = "auto", write_lock: threading.Lock | None = None
+    ) -> None:
+        """``llm="auto"`` builds the configured model lazily; pass an LLM (or None) to inject one.
+
+        Bots of one store in one process (the web chat and its feed refresher) share ``write_lock``.
+        """
         self.config = config
         self._llm_override = llm
         self.llm_error: str | None = None
+        self.write_lock = write_lock or threading.Lock()
 
     # --- components, built on first use -----------------------------------------------------------
     @cached_property
@@ -55,7 +62,7 @@ class Bot:
     def indexer(self) -> Indexer:
         from bot.ingest import Indexer
 
-        return Indexer(self.config, self.catalog, self.vectors, self.embedder)
+        return Indexer(self.config, self.catalog, self.vectors, self.embedder, self.write_lock)
 
     @cached_property
     def retriever(self) -> Retriever:

@@ -205,3 +205,58 @@ def test_parse_feed_rejects_what_is_not_a_feed() -> None:
     feed = parse_feed(atom("http://x").encode(), "http://x/atom.xml")
     assert [i.key for i in feed.items] == ["urn:pw:moon-1", "urn:pw:forest-2"]
     assert feed.items[1].published == "2024-02-27" and "390-million-year-old" in feed.items[1].html
+
+
+def test_feeds_survive_reindex(web: HTTPServer, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base = web.url_for("").rstrip("/")
+    hits = serve_feeds(web, base)
+    run("feeds", "add", f"{base}/atom.xml")
+    run("feeds", "update")
+    assert run("reindex")[0] == 0
+    _, out, _ = run("feeds", "list")
+    assert f"{base}/atom.xml\tPacific Wire: Science\t2 items\tchecked " in out
+    _, out, _ = run("feeds", "update")  # the validators came along: a 304, nothing refetched
+    assert "not modified" in out and hits["atom-304"] == 1
+
+
+def test_background_refresh_leaves_searches_unblocked(web: HTTPServer, tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from bot.feeds import FeedRefresher
+    from bot.service import Bot
+    from tests.conftest import make_config
+
+    base = web.url_for("").rstrip("/")
+    started = threading.Event()
+
+    def slow_page(_request: Request) -> Response:
+        started.set()
+        time.sleep(1.5)
+        return Response(page("03-og-time-byline"), content_type="text/html")
+
+    web.expect_request("/atom.xml").respond_with_data(atom(base), content_type="application/atom+xml")
+    web.expect_request("/science/moon").respond_with_data("gone", status=404)
+    web.expect_request("/science/forest").respond_with_handler(slow_page)
+    bot = Bot(make_config(tmp_path / "store", fetch_allow_networks=LOOPBACK, fetch_timeout=5.0), llm=None)
+    bot.ingest_urls([serve_page(web, "/tram", page("02-jsonld-comments"))])
+    bot.catalog.add_feed(f"{base}/atom.xml")
+    lines: list[str] = []
+    refresher = FeedRefresher(bot, minutes=60, report=lines.append).start()
+    try:
+        assert started.wait(10), "the refresher should fetch the item page"
+        t0 = time.monotonic()
+        found = bot.search("tram line to the airport", k=1)
+        assert time.monotonic() - t0 < 1.0 and found.passages  # answered while the feed page is still loading
+        deadline = time.monotonic() + 30
+        while refresher.runs < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        refresher.stop()
+    assert lines == [
+        f"feeds: Pacific Wire: Science ({base}/atom.xml): 2 new, 1 of them from the feed's own text, "
+        "0 already in the store, 0 already seen, 0 failed"
+    ]
+    titles = {d.title for d in bot.docs()}  # the chat's own connection sees the refresher's commits
+    assert "Scientists map the oldest known forest floor in Norfolk" in titles
+    assert "Japan's moon lander wakes up" in titles  # from the feed's summary: its page was 404
