@@ -213,7 +213,10 @@ def _read_body(origin: str, response: http.client.HTTPResponse, config: Config, 
     declared = response.getheader("Content-Length")
     if declared and declared.strip().isdigit() and int(declared) > limit:
         raise FetchError(origin, f"too large ({int(declared) / 2**20:,.1f} MB); {too_large}")
-    gzipped = (response.getheader("Content-Encoding") or "").strip().lower() in ("gzip", "x-gzip")
+    encoding = (response.getheader("Content-Encoding") or "").strip().lower()
+    if encoding not in ("", "identity", "gzip", "x-gzip"):  # we asked for gzip or nothing
+        raise FetchError(origin, f"unsupported content encoding {encoding!r}")
+    gzipped = encoding in ("gzip", "x-gzip")
     inflate = zlib.decompressobj(wbits=31) if gzipped else None
     parts: list[bytes] = []
     size = 0

@@ -20,7 +20,9 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from bot.documents import (
     _collapse,
@@ -67,7 +69,6 @@ def article_from_html(markup: str, origin: str, stem: str, doc_id: str, url: str
 def url_doc_id(url: str) -> str:
     """A readable, stable id for a page: its host and path as a slug, plus a short hash of the URL."""
     import hashlib
-    from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     readable = _slug(f"{(parts.hostname or '').removeprefix('www.')} {parts.path}")[:60].rstrip("-")
@@ -76,8 +77,6 @@ def url_doc_id(url: str) -> str:
 
 def _site_name(name: str, url: str) -> str:
     """trafilatura's site name, unless it is only the URL's host (then the dateline may do better)."""
-    from urllib.parse import urlsplit
-
     netloc = urlsplit(url).netloc.lower() if url else ""
     name = _collapse(name)
     return "" if name.lower().removeprefix("www.") in {netloc, netloc.removeprefix("www.")} else name
@@ -183,7 +182,8 @@ def load_url(url: str, config: Config) -> Article:
 
     page = fetch(url, config)
     markup = decode_page(page.body, page.charset, url)
-    article = article_from_html(markup, url, stem=url_doc_id(page.final_url), doc_id="", url=page.final_url)
+    stem = PurePosixPath(urlsplit(page.final_url).path).stem or (urlsplit(page.final_url).hostname or "page")
+    article = article_from_html(markup, url, stem=stem, doc_id="", url=page.final_url)
     article.doc_id = url_doc_id(article.url or page.final_url)
     return article
 

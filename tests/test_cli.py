@@ -33,7 +33,7 @@ def run(home: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int
 def test_help_is_instant_and_lists_commands() -> None:
     done = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, timeout=20)
     assert done.returncode == 0
-    for command in ("ingest", "ask", "search", "docs", "remove", "serve", "eval", "reindex"):
+    for command in ("ingest", "feeds", "ask", "search", "docs", "remove", "serve", "eval", "reindex"):
         assert command in done.stdout
     # Heavy libraries stay unimported: --help must not pay for them.
     probe = "import sys, bot.cli; print(any(m.startswith(('chromadb','llama_index','gradio')) for m in sys.modules))"

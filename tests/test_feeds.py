@@ -260,3 +260,50 @@ def test_background_refresh_leaves_searches_unblocked(web: HTTPServer, tmp_path:
     titles = {d.title for d in bot.docs()}  # the chat's own connection sees the refresher's commits
     assert "Scientists map the oldest known forest floor in Norfolk" in titles
     assert "Japan's moon lander wakes up" in titles  # from the feed's summary: its page was 404
+
+
+@pytest.mark.slow
+def test_serve_update_feeds_refreshes_in_the_background(web: HTTPServer, tmp_path: Path) -> None:
+    """`bot serve --update-feeds` in a real process: the chat comes up and the feed's items arrive."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_app import free_port
+
+    base = web.url_for("").rstrip("/")
+    serve_feeds(web, base)
+    home = tmp_path / "store"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env.update({"BOT_HOME": str(home), "BOT_LLM": "none", "BOT_FETCH_ALLOW_NETWORKS": LOOPBACK})
+    root = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, "-m", "bot"]
+    subprocess.run(
+        [*cmd, "feeds", "add", f"{base}/atom.xml"], env=env, cwd=root, check=True, capture_output=True
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [*cmd, "serve", "--port", str(port), "--update-feeds", "60"],
+        env=env, cwd=root, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        assert proc.stderr is not None
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line.rstrip())
+            if line.startswith("feeds: "):
+                break
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert "Updating 1 feed(s) now and every 60 minutes" in lines
+    assert (
+        f"feeds: Pacific Wire: Science ({base}/atom.xml): 2 new, 0 already in the store, 0 already seen, 0 failed"
+        in lines
+    )
+    assert not any("Traceback" in line for line in lines)

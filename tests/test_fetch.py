@@ -193,3 +193,10 @@ def test_allowed_networks_setting() -> None:
     with pytest.raises(ConfigError, match="BOT_FETCH_ALLOW_NETWORKS"):
         Config.from_env(env={"BOT_FETCH_ALLOW_NETWORKS": "intranet"})
     assert HTML_TYPES == ("text/html", "application/xhtml+xml")
+
+
+def test_an_encoding_we_did_not_ask_for_is_refused(web: HTTPServer, cfg: Config) -> None:
+    web.expect_request("/br").respond_with_data(
+        b"\x1b\x00", content_type="text/html", headers={"Content-Encoding": "br"}
+    )
+    assert reason(web.url_for("/br"), cfg) == "unsupported content encoding 'br'"
