@@ -23,7 +23,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from bot.types import DocumentError
 
@@ -117,9 +117,12 @@ def _open(
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise FetchError(origin, f"bad port in {url}") from exc
-    host = parts.hostname
+    try:  # a non-ASCII host name is sent (Host header, SNI) in its IDNA form
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise FetchError(origin, f"bad host name {parts.hostname!r}") from exc
     addresses = resolve_checked(origin, host, port, config)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = request_target(parts.path, parts.query)
     last_error: OSError | None = None
     for address in addresses:
         conn = _connection(parts.scheme, host, str(address), port, _remaining(origin, config, deadline))
@@ -139,6 +142,13 @@ def _open(
             last_error = exc if isinstance(exc, OSError) else OSError(str(exc))
     reason = getattr(last_error, "strerror", None) or str(last_error)
     raise FetchError(origin, f"cannot connect to {host} ({reason})")
+
+
+def request_target(path: str, query: str) -> str:
+    """Path and query as HTTP needs them: non-ASCII and spaces percent-encoded, existing %XX kept."""
+    safe = "/%:@!$&'()*+,;=-._~"
+    target = quote(path or "/", safe=safe)
+    return target + (f"?{quote(query, safe=safe + '?')}" if query else "")
 
 
 def _connection(

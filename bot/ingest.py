@@ -139,6 +139,8 @@ class Indexer:
             article = load_url(url, self.config)
         except DocumentError as exc:
             return exc
+        except (OSError, UnicodeError, ValueError) as exc:  # whatever a strange URL or page trips: one line
+            return DocumentError(url, f"cannot fetch or read the page ({type(exc).__name__}: {exc})")
         known = self.catalog.doc_id_for_urls([url, article.url])
         article.doc_id = known or article.doc_id
         return article

@@ -200,3 +200,14 @@ def test_an_encoding_we_did_not_ask_for_is_refused(web: HTTPServer, cfg: Config)
         b"\x1b\x00", content_type="text/html", headers={"Content-Encoding": "br"}
     )
     assert reason(web.url_for("/br"), cfg) == "unsupported content encoding 'br'"
+
+
+def test_non_ascii_and_spaces_in_paths_are_percent_encoded(web: HTTPServer, cfg: Config) -> None:
+    web.expect_request("/новости/a b.html").respond_with_data(HTML, content_type="text/html")
+    base = web.url_for("/").rstrip("/")
+    assert fetch(f"{base}/новости/a b.html", cfg).body == HTML.encode()
+    assert fetch(f"{base}/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/a%20b.html", cfg).body == HTML.encode()
+
+
+def test_a_non_ascii_host_is_looked_up_in_its_idna_form(cfg: Config) -> None:
+    assert reason("http://bücher.invalid/x", cfg) == "cannot resolve host 'xn--bcher-kva.invalid'"
