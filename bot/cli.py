@@ -226,17 +226,22 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             raise BotError(f"not following {args.url} (see `bot feeds list`)")
         print(f"removed feed: {args.url} (its documents stay; `bot remove DOC_ID` deletes one)")
     elif args.action == "list":
-        records = bot.catalog.feeds()
-        if args.json:
-            print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
-        for r in records if not args.json else []:
-            checked = _when(r.checked_at)
-            print(f"{r.url}\t{r.title or '-'}\t{r.items} items\tchecked {checked}: {r.last_status or '-'}")
-        if not records and not args.json:
-            print("no feeds yet: `bot feeds add URL`", file=sys.stderr)
+        _feeds_list(bot, args.json)
     else:
         return _feeds_update(bot, args.json)
     return 0
+
+
+def _feeds_list(bot: Bot, as_json: bool) -> None:
+    records = bot.catalog.feeds()
+    if as_json:
+        print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
+        return
+    for r in records:
+        checked = _when(r.checked_at)
+        print(f"{r.url}\t{r.title or '-'}\t{r.items} items\tchecked {checked}: {r.last_status or '-'}")
+    if not records:
+        print("no feeds yet: `bot feeds add URL`", file=sys.stderr)
 
 
 def _feeds_update(bot: Bot, as_json: bool) -> int:

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.fetch import FEED_TYPES, FetchError, fetch
@@ -140,7 +141,7 @@ def update_feed(bot: Bot, record: FeedRecord) -> FeedReport:
     new = [item for item in feed.items if item.key not in seen]
     report.seen = len(feed.items) - len(new)
     by_origin: dict[str, FeedItem] = {}
-    articles: list[tuple[Article | DocumentError, Any]] = []
+    articles: list[tuple[Article | DocumentError, Path | None]] = []
     for item in new:
         got = _item_article(bot, item, report)
         by_origin[got.origin] = item
@@ -159,7 +160,7 @@ def update_feed(bot: Bot, record: FeedRecord) -> FeedReport:
     return report
 
 
-def _record_path(got: Article | DocumentError) -> Any:
+def _record_path(got: Article | DocumentError) -> Path | None:
     from bot.ingest import web_record_path
 
     return web_record_path(got) if isinstance(got, Article) else None
