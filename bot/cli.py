@@ -1,4 +1,4 @@
-"""Command line: ``bot ingest|feeds|ask|search|docs|remove|chat|serve|eval|reindex``.
+"""Command line: ``bot ingest|feeds|ask|search|docs|remove|chat|serve|embed-server|eval|reindex``.
 
 Heavy libraries are imported inside the commands, so ``bot --help`` is instant; every user error
 is one line on stderr and a non-zero exit, never a traceback.
@@ -113,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="update the followed feeds now and every MINUTES",
     )
     p.set_defaults(func=_lazy("bot.app", "cmd_serve"))
+
+    p = sub.add_parser(
+        "embed-server", help="serve the embedding model over the OpenAI /v1/embeddings protocol"
+    )
+    p.add_argument("--host", help="address to bind (default 127.0.0.1; others need --api-key)")
+    p.add_argument("--port", type=int, default=8089)
+    p.add_argument("--api-key", default="", help="require this bearer key (default $BOT_EMBEDDER_API_KEY)")
+    p.set_defaults(func=_lazy("bot.embed_server", "cmd_embed_server"))
 
     p = sub.add_parser("eval", help="run the eval suite (default: the gold set on the bundled corpus)")
     p.add_argument("--benchmark", choices=["gold", "realtimeqa"], default="gold")

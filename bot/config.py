@@ -41,9 +41,20 @@ class Config:
     chroma_url: str = ""
     collection: str = "news"
 
-    # Embeddings: a name the factory in bot.embedding knows.
+    # The catalog (documents, hashes, texts, BM25, pending writes): empty = SQLite under `home`;
+    # a postgresql:// URL = a shared PostgreSQL catalog for several workers and replicas.
+    catalog_url: str = ""
+
+    # Embeddings: a name the factory in bot.embedding knows ("minilm-int8" in process, "openai" =
+    # any server speaking the OpenAI-compatible /v1/embeddings protocol at `embedder_url`).
     embedder: str = "minilm-int8"
     embed_batch: int = 32
+    embedder_url: str = ""
+    embedder_api_key: str = ""
+    embedder_model: str = ""  # empty: the model the server reports
+    embed_concurrency: int = 4  # requests in flight to the embedding server at once
+    embed_retries: int = 4  # retries of a failed request (connection, 429, 5xx), with backoff
+    embed_timeout: float = 60.0  # seconds per request
     threads: int = field(default_factory=lambda: os.cpu_count() or 2)
 
     # Largest single document ingest reads (JSONL bulk files are streamed and exempt).
@@ -154,6 +165,12 @@ class Config:
         if self.fetch_timeout <= 0 or self.fetch_max_mb <= 0:
             raise ConfigError("BOT_FETCH_TIMEOUT and BOT_FETCH_MAX_MB must be positive")
         self.allowed_networks()  # a bad network fails here, with the variable's name
+        if self.embed_concurrency < 1 or self.embed_retries < 0:
+            raise ConfigError("BOT_EMBED_CONCURRENCY must be >= 1 and BOT_EMBED_RETRIES >= 0")
+        if self.embedder == "openai" and not self.embedder_url:
+            raise ConfigError("BOT_EMBEDDER=openai needs BOT_EMBEDDER_URL (e.g. http://host:8080/v1)")
+        if self.catalog_url and not self.catalog_url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError("BOT_CATALOG_URL must be a postgresql:// URL (empty = SQLite under BOT_HOME)")
         if self.answer_style not in ("compose", "generate"):
             raise ConfigError("BOT_ANSWER_STYLE must be 'compose' or 'generate'")
 

@@ -29,6 +29,7 @@ class Embedder(ABC):
 
     name: str = "embedder"
     dim: int = 0
+    where: str = "in process"  # said in errors: which process or server makes the vectors
     max_tokens: int = 256
 
     @abstractmethod
@@ -45,6 +46,7 @@ class Embedder(ABC):
 
 BACKENDS: dict[str, str] = {
     "minilm-int8": "bot.embedding_minilm:MiniLMEmbedder",
+    "openai": "bot.embedding_openai:OpenAIEmbedder",
 }
 
 

@@ -284,7 +284,8 @@ class Indexer:
         elif found != identity:
             raise StoreError(
                 f"the store at {self.config.home} was built with {found}; this configuration uses "
-                f"{identity}. Run `bot reindex` to rebuild it, or point BOT_HOME at another store."
+                f"{identity} ({self.embedder.where}). Run `bot reindex` to rebuild it, or point "
+                "BOT_HOME at another store."
             )
 
 
