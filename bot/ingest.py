@@ -1,9 +1,12 @@
 """Ingest: files -> articles -> chunks -> vectors (Chroma) + records and BM25 (catalog).
 
 Idempotent by a content hash per article: unchanged articles cost a hash, changed ones replace all
-their chunks. Crash-safe in order: a document is marked pending before its vectors are written and
-unmarked in the same transaction that records it, so a rerun after a kill first deletes the
-vectors of pending documents (no duplicates, no orphans).
+their chunks. Several workers (processes or machines sharing the catalog and vector store) can
+ingest at once: each document is *claimed* in the catalog before it is embedded, so workers take
+disjoint documents, and one already holding the same content is skipped. Crash-safe in order: a
+document is marked *writing* before its vectors change and released after the catalog commit
+that records it, so whoever opens the store after a kill deletes the half-written documents whole
+(no duplicates, no orphans) and the next ingest adds them afresh.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.catalog import StoreError
 from bot.chunking import chunk_article
 from bot.types import Article, BotError, Chunk, DocumentError
 
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
 @dataclass
 class IngestResult:
     origin: str
-    status: str  # "added", "updated", "unchanged", "failed", "removed"
+    status: str  # "added", "updated", "unchanged", "failed", "removed", "skipped" (another worker's)
     doc_id: str = ""
     title: str = ""
     chunks: int = 0
@@ -85,9 +89,9 @@ class Indexer:
         self.embedder = embedder
         self.embedded_chunks = 0  # counted so tests and benchmarks can see re-ingest embeds nothing
         self._lock = write_lock or threading.Lock()
-        with self._lock:  # never clear another indexer's pending documents while it writes them
+        with self._lock:  # one indexer of this process writes at a time (the chat, its feed refresher)
             self._check_store_identity()
-            self._clear_pending()
+            self._clean_up_after_crashes()
 
     # --- public -----------------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> list[IngestResult]:
@@ -158,6 +162,8 @@ class Indexer:
                 continue
             try:
                 pending = self._prepare(item, path, known)
+            except StoreError:
+                raise  # the catalog itself failed: stop, do not report every file as failed
             except (BotError, OSError, UnicodeError, ValueError) as exc:
                 # One bad record (an unencodable character, an unwritable original) must not
                 # abort a folder or bulk ingest: report it and go on.
@@ -169,9 +175,9 @@ class Indexer:
                 continue
             batch.append(pending)
             if sum(len(p.chunks) for p in batch) >= self.config.embed_batch * 8:
-                results += self._flush(batch, bar)
+                results += self._flush_or_release(batch, bar)
                 batch = []
-        results += self._flush(batch, bar)
+        results += self._flush_or_release(batch, bar)
         if bar is not None:
             bar.close()
         return results
@@ -180,10 +186,10 @@ class Indexer:
         with self._lock:
             if self.catalog.doc(doc_id) is None:
                 return False
-            self._mark_pending([doc_id])
+            self.catalog.mark_writing([doc_id])
             self.vectors.delete_doc(doc_id)
             self.catalog.remove(doc_id)
-            self._unmark_pending([doc_id])
+            self.catalog.release([doc_id])
             return True
 
     # --- steps ------------------------------------------------------------------------------------
@@ -196,9 +202,27 @@ class Indexer:
         chunks = chunk_article(article, self.config.chunk_size, self.config.chunk_overlap)
         if not chunks:
             return IngestResult(article.origin, "failed", article.doc_id, reason="no text to index")
-        original = self._keep_original(article, path)
+        state = self.catalog.claim(article.doc_id, digest)
+        if state != "claimed":  # done meanwhile, or another worker is on it
+            status, why = (
+                ("unchanged", "") if state == "current" else ("skipped", "another worker is ingesting it")
+            )
+            return IngestResult(article.origin, status, article.doc_id, article.title, reason=why)
+        try:
+            original = self._keep_original(article, path)
+        except BaseException:
+            self.catalog.release([article.doc_id])
+            raise
         known[article.doc_id] = digest  # a later duplicate in the same run is "unchanged"
         return _Pending(article, digest, chunks, original, "updated" if old else "added")
+
+    def _flush_or_release(self, batch: list[_Pending], bar: Any) -> list[IngestResult]:
+        """Flush; if embedding fails (a server down), give the claims back so others may retry them."""
+        try:
+            return self._flush(batch, bar)
+        except BotError:
+            self.catalog.release([p.article.doc_id for p in batch])
+            raise
 
     def _flush(self, batch: list[_Pending], bar: Any) -> list[IngestResult]:
         if not batch:
@@ -212,8 +236,8 @@ class Indexer:
             return self._write(batch, vectors)
 
     def _write(self, batch: list[_Pending], vectors: Any) -> list[IngestResult]:
-        """Vectors, then catalog records, between marking and unmarking the batch as pending."""
-        self._mark_pending([p.article.doc_id for p in batch])
+        """Vectors, then catalog records, between marking the batch writing and releasing it."""
+        self.catalog.mark_writing([p.article.doc_id for p in batch])
         offset = 0
         for p in batch:
             p.vectors = vectors[offset : offset + len(p.chunks)]
@@ -224,7 +248,7 @@ class Indexer:
         self.vectors.add(ids, vectors, [c.text for p in batch for c in p.chunks], metas)
         for p in batch:
             self.catalog.put(p.article, p.content_hash, p.chunks, p.original)
-        self._unmark_pending([p.article.doc_id for p in batch])
+        self.catalog.release([p.article.doc_id for p in batch])
         return [
             IngestResult(p.article.origin, p.status, p.article.doc_id, p.article.title, len(p.chunks))
             for p in batch
@@ -253,35 +277,22 @@ class Indexer:
         return str(target.relative_to(self.config.home))
 
     # --- crash safety and store identity ------------------------------------------------------------
-    def _mark_pending(self, doc_ids: list[str]) -> None:
-        current = set(json.loads(self.catalog.get_meta("pending") or "[]"))
-        self.catalog.set_meta("pending", json.dumps(sorted(current | set(doc_ids))))
-
-    def _unmark_pending(self, doc_ids: list[str]) -> None:
-        current = set(json.loads(self.catalog.get_meta("pending") or "[]"))
-        self.catalog.set_meta("pending", json.dumps(sorted(current - set(doc_ids))))
-
-    def _clear_pending(self) -> None:
-        """After a crash: forget every document that was being written or removed.
+    def _clean_up_after_crashes(self) -> None:
+        """Forget every document a dead worker was writing (this process's earlier run included).
 
         Its vectors may be old, new or half deleted, so both its vectors and its catalog record go;
-        the next ingest of the file adds it afresh (and a remove is simply complete).
+        the next ingest of the file adds it afresh (and a remove is simply complete). The catalog
+        hands each such document to one cleaner only, so workers starting together do not race.
         """
-        pending = json.loads(self.catalog.get_meta("pending") or "[]")
-        for doc_id in pending:
+        for doc_id in self.catalog.take_stale():
             self.vectors.delete_doc(doc_id)
             self.catalog.remove(doc_id)
-        if pending:
-            self.catalog.set_meta("pending", "[]")
+            self.catalog.release([doc_id])
 
     def _check_store_identity(self) -> None:
-        from bot.catalog import StoreError
-
         identity = store_identity(self.config, self.embedder)
-        found = self.catalog.get_meta("identity")
-        if found is None:
-            self.catalog.set_meta("identity", identity)
-        elif found != identity:
+        found = self.catalog.set_meta_default("identity", identity)
+        if found != identity:
             raise StoreError(
                 f"the store at {self.config.home} was built with {found}; this configuration uses "
                 f"{identity} ({self.embedder.where}). Run `bot reindex` to rebuild it, or point "

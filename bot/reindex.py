@@ -115,6 +115,11 @@ def reindex(config: Config, allow_missing: bool = False, progress: bool = False)
     ``allow_missing`` is false.
     """
     t0 = time.perf_counter()
+    if config.catalog_url:
+        raise StoreError(
+            "bot reindex rebuilds a store whose catalog is SQLite under BOT_HOME; with a PostgreSQL "
+            "catalog (BOT_CATALOG_URL) re-ingest the originals into a new database instead"
+        )
     home = config.home.resolve()
     config = config.with_(home=home)
     if not home.is_dir():
@@ -239,8 +244,7 @@ def _build(
         # Keep where each document first came from (the copy's path says nothing to a user).
         origins = [(d.origin, d.doc_id) for d in docs if d.doc_id in records and d.origin]
         if origins:
-            with bot.catalog.transaction() as db:
-                db.executemany("UPDATE docs SET origin=? WHERE doc_id=?", origins)
+            bot.catalog.set_origins(origins)
         n_docs, n_chunks = bot.catalog.count()
         vector_count = bot.vectors.count()
         identity = store_identity(config, bot.embedder)

@@ -42,9 +42,9 @@ class Bot:
     # --- components, built on first use -----------------------------------------------------------
     @cached_property
     def catalog(self) -> Catalog:
-        from bot.catalog import Catalog
+        from bot.catalog import open_catalog
 
-        return Catalog(self.config.catalog_path)
+        return open_catalog(self.config)
 
     @cached_property
     def embedder(self) -> Embedder:

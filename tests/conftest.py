@@ -6,6 +6,7 @@ Model-loading fixtures are session-scoped so the suite loads each model once.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from bot.config import Config  # noqa: E402
 from bot.llm import LLM, Message  # noqa: E402
 from bot.service import Bot  # noqa: E402
+from tests.postgres_server import PostgresServer, postgres_bin  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -130,9 +132,41 @@ def http_server() -> Iterator[object]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server per session (the OS package), on a free loopback port."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL server binaries not found: apt-get install postgresql (.ci/run does)")
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def web(http_server: object) -> Iterator[object]:
     """The local server with no routes left over from another test."""
     http_server.clear()  # type: ignore[attr-defined]
     yield http_server
     http_server.clear()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped afterwards."""
+    name = f"t_{secrets.token_hex(6)}"
+    url = postgres.new_database(name)
+    yield url
+    postgres.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.slow)])
+def catalog_url(request: pytest.FixtureRequest) -> str:
+    """Run a test on both catalog back ends: "" (SQLite under BOT_HOME) and a fresh Postgres database."""
+    if request.param == "sqlite":
+        return ""
+    url: str = request.getfixturevalue("pg_url")
+    return url
