@@ -182,7 +182,7 @@ def test_concurrent_puts_of_one_document_leave_one_whole_version(config: Config)
 
     threads = [
         threading.Thread(target=work, args=(c, v, f"h{i}"))
-        for i, (c, v) in enumerate(zip(catalogs, versions))
+        for i, (c, v) in enumerate(zip(catalogs, versions, strict=True))
     ]
     for t in threads:
         t.start()
