@@ -168,15 +168,25 @@ def chroma_state(config: Config) -> tuple[list[str], set[str]]:
 
 
 def catalog_state(config: Config) -> dict[str, Any]:
+    if config.catalog_url:
+        from bot.catalog_postgres import PostgresCatalog
+
+        cat = PostgresCatalog(config.catalog_url)
+        try:
+            ids = cat.chunk_ids()  # the tsvector lives in the chunk row: one keyword entry per chunk
+            return {"docs": {d.doc_id: d.n_chunks for d in cat.docs()}, "chunk_ids": ids, "fts_rows": len(ids),
+                    "pending": cat.writing()}  # fmt: skip
+        finally:
+            cat.close()
     db = sqlite3.connect(f"{config.catalog_path.as_uri()}?mode=ro", uri=True, timeout=30)
     try:
+        legacy = db.execute("SELECT value FROM meta WHERE key='pending'").fetchone() or ["[]"]
         return {
             "docs": {r[0]: r[1] for r in db.execute("SELECT doc_id, n_chunks FROM docs")},
             "chunk_ids": [r[0] for r in db.execute("SELECT chunk_id FROM chunks")],
             "fts_rows": db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0],
-            "pending": json.loads(
-                (db.execute("SELECT value FROM meta WHERE key='pending'").fetchone() or ["[]"])[0]
-            ),
+            "pending": json.loads(legacy[0])
+            + [r[0] for r in db.execute("SELECT doc_id FROM claims WHERE writing=1")],
         }
     finally:
         db.close()
@@ -419,7 +429,7 @@ def _wait_for_docs(config: Config, proc: subprocess.Popen[str], at_least: int, t
             return -1
         try:
             n = len(catalog_state(config)["docs"])
-        except sqlite3.Error:
+        except (sqlite3.Error, StoreError):
             n = 0
         if n >= at_least:
             return n
@@ -427,13 +437,17 @@ def _wait_for_docs(config: Config, proc: subprocess.Popen[str], at_least: int, t
     raise AssertionError(f"ingest did not reach {at_least} documents in {timeout}s")
 
 
-def test_kill_9_during_folder_ingest_then_rerun_completes_consistently(tmp_path: Path) -> None:
+def test_kill_9_during_folder_ingest_then_rerun_completes_consistently(
+    tmp_path: Path, catalog_url: str
+) -> None:
     n_articles = 300
     folder = synthetic_articles(tmp_path / "articles", n_articles)
-    config = make_config(tmp_path / "home")
+    config = make_config(tmp_path / "home", catalog_url=catalog_url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     # Small batches: many commit points, so the kills land between and inside them.
     env.update({"BOT_HOME": str(config.home), "BOT_LLM": "none", "BOT_EMBED_BATCH": "4"})
+    if catalog_url:
+        env["BOT_CATALOG_URL"] = catalog_url
     kills = []
     for at_least in (40, 160):
         proc = subprocess.Popen(
@@ -454,8 +468,9 @@ def test_kill_9_during_folder_ingest_then_rerun_completes_consistently(tmp_path:
     assert kills[1]["docs"] > kills[0]["docs"]  # the second run resumed, it did not start over
 
     done = run_bot(
-        "ingest", str(folder), "--json", home=config.home, timeout=300, env={"BOT_EMBED_BATCH": "4"}
-    )
+        "ingest", str(folder), "--json", home=config.home, timeout=300,
+        env={"BOT_EMBED_BATCH": "4", **({"BOT_CATALOG_URL": catalog_url} if catalog_url else {})},
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     statuses = [json.loads(line)["status"] for line in done.stdout.splitlines()]
     assert len(statuses) == n_articles
@@ -474,22 +489,22 @@ class _Crash(BaseException):
     """Stands in for kill -9 between two steps (BaseException: nothing catches it on the way)."""
 
 
-def _crash_after_vectors(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
-    from bot.catalog import Catalog
+def _crash_after_vectors(monkeypatch: pytest.MonkeyPatch, bot: Bot, method: str) -> None:
+    """Make the catalog's ``method`` die as kill -9 would, whichever back end the bot uses."""
 
-    def crash(self: Catalog, *args: object, **kwargs: object) -> None:
+    def crash(self: object, *args: object, **kwargs: object) -> None:
         raise _Crash(method)
 
-    monkeypatch.setattr(Catalog, method, crash)
+    monkeypatch.setattr(type(bot.catalog), method, crash)
 
 
-def test_crash_between_vectors_and_catalog_for_a_new_document(tmp_path: Path) -> None:
-    config = make_config(tmp_path / "home")
+def test_crash_between_vectors_and_catalog_for_a_new_document(tmp_path: Path, catalog_url: str) -> None:
+    config = make_config(tmp_path / "home", catalog_url=catalog_url)
     folder = synthetic_articles(tmp_path / "a", 3)
     bot = Bot(config, llm=None)
     bot.ingest([folder / "article-0000.txt"])
     with pytest.MonkeyPatch.context() as mp:
-        _crash_after_vectors(mp, "put")
+        _crash_after_vectors(mp, bot, "put")
         with pytest.raises(_Crash):
             bot.ingest([folder / "article-0001.txt", folder / "article-0002.txt"])
     assert len(chroma_state(config)[0]) > len(catalog_state(config)["chunk_ids"])  # orphans exist now
@@ -502,8 +517,8 @@ def test_crash_between_vectors_and_catalog_for_a_new_document(tmp_path: Path) ->
     assert_consistent(config)
 
 
-def test_crash_between_vectors_and_catalog_for_an_updated_document(tmp_path: Path) -> None:
-    config = make_config(tmp_path / "home")
+def test_crash_between_vectors_and_catalog_for_an_updated_document(tmp_path: Path, catalog_url: str) -> None:
+    config = make_config(tmp_path / "home", catalog_url=catalog_url)
     doc = tmp_path / "doc.txt"
     doc.write_text("Harbour news\nOSLO, March 3, 2024. /Wire/. The harbour opened a new quay.\n")
     bot = Bot(config, llm=None)
@@ -513,7 +528,7 @@ def test_crash_between_vectors_and_catalog_for_an_updated_document(tmp_path: Pat
     )
     doc.write_text("Harbour news\nOSLO, March 3, 2024. /Wire/. " + long_text + "\n")
     with pytest.MonkeyPatch.context() as mp:
-        _crash_after_vectors(mp, "put")
+        _crash_after_vectors(mp, bot, "put")
         with pytest.raises(_Crash):
             bot.ingest([doc])
     _close(bot)
@@ -521,13 +536,13 @@ def test_crash_between_vectors_and_catalog_for_an_updated_document(tmp_path: Pat
     assert_consistent(config)
 
 
-def test_crash_during_remove_leaves_a_consistent_store(tmp_path: Path) -> None:
-    config = make_config(tmp_path / "home")
+def test_crash_during_remove_leaves_a_consistent_store(tmp_path: Path, catalog_url: str) -> None:
+    config = make_config(tmp_path / "home", catalog_url=catalog_url)
     folder = synthetic_articles(tmp_path / "a", 2)
     bot = Bot(config, llm=None)
     bot.ingest([folder])
     with pytest.MonkeyPatch.context() as mp:
-        _crash_after_vectors(mp, "remove")
+        _crash_after_vectors(mp, bot, "remove")
         with pytest.raises(_Crash):
             bot.remove("article-0000")
     _close(bot)
