@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--urls", type=Path, metavar="FILE", help="a text file of page URLs, one a line (# comments)"
     )
     p.add_argument("--json", action="store_true", help="one JSON line per document")
+    p.add_argument(
+        "--workers", type=int, default=1, help="N processes dividing the documents (needs BOT_CHROMA_URL)"
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("feeds", help="follow RSS/Atom feeds: add URL | list | remove URL | update")
@@ -199,9 +202,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise BotError(f"no such file or folder: {', '.join(missing)}")
+    if args.workers < 1:
+        raise BotError("--workers must be at least 1")
     bot = make_bot(args)
     progress = not args.json and sys.stderr.isatty()
-    results = bot.ingest(paths, progress=progress) if paths else []
+    if args.workers > 1 and paths:  # files are divided between worker processes; URLs are fetched here
+        from bot.parallel import ingest_in_workers
+
+        results = ingest_in_workers(bot.config, paths, args.workers)
+    else:
+        results = bot.ingest(paths, progress=progress) if paths else []
     results += bot.ingest_urls(urls, progress=progress) if urls else []
     counts: dict[str, int] = {}
     for r in results:
