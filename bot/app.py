@@ -492,6 +492,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     bot = make_bot(args)
     host, port = args.host or bot.config.host, args.port or bot.config.port
     auth = resolve_auth(host, bot.config, args.no_auth)
+    if (
+        getattr(args, "api", False)
+        and not bot.config.api_key
+        and host not in LOOPBACK
+        and not host.startswith("127.")
+    ):
+        raise BotError(f"--api on {host} makes the API reachable from other machines: set BOT_API_KEY")
     if auth is None and host not in LOOPBACK and not host.startswith("127."):
         print(f"warning: serving on {host} without a password (--no-auth)", file=sys.stderr)
     _ingest_first(bot, args.ingest)
@@ -504,6 +511,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     refresher = _start_feed_refresher(bot, getattr(args, "update_feeds", None))
     demo = build_app(bot).queue(default_concurrency_limit=1)
+    if getattr(args, "api", False):
+        try:
+            return _serve_with_api(bot, demo, host, port, auth)
+        finally:
+            if refresher is not None:
+                refresher.stop()
     try:
         _, url, _ = demo.launch(
             server_name=host,
@@ -552,3 +565,20 @@ def _ingest_first(bot: Bot, paths: list[Path]) -> None:
         if r.status == "failed":
             print(f"failed: {r.origin}: {r.reason}", file=sys.stderr)
     print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to ingest", file=sys.stderr)
+
+
+def _serve_with_api(bot: Bot, demo: gr.Blocks, host: str, port: int, auth: tuple[str, str] | None) -> int:
+    """The web page and the OpenAI-compatible API on one server (uvicorn, as gradio uses itself)."""
+    import uvicorn
+
+    from bot.api import build_api
+
+    app = gr.mount_gradio_app(
+        build_api(bot, bot.config.api_key), demo, path="/", **launch_options(bot.config, auth)
+    )
+    print(f"Web chat: http://{host}:{port}/  API: http://{host}:{port}/v1", flush=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    except OSError as exc:  # pragma: no cover - uvicorn reports a busy port itself and exits
+        raise BotError(f"cannot listen on {host}:{port} ({exc}); try --port") from exc
+    return 0

@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MINUTES",
         help="update the followed feeds now and every MINUTES",
     )
+    p.add_argument(
+        "--api",
+        action="store_true",
+        help="also serve the OpenAI-compatible /v1/chat/completions and /v1/models",
+    )
     p.set_defaults(func=_lazy("bot.app", "cmd_serve"))
 
     p = sub.add_parser(

@@ -104,6 +104,8 @@ class Config:
     max_upload_mb: float = 20.0
     auth_user: str = ""
     auth_password: str = ""
+    # The OpenAI-compatible chat API (`bot serve --api`): bearer key, required off loopback.
+    api_key: str = ""
 
     @property
     def chroma_dir(self) -> Path:
