@@ -118,6 +118,9 @@ def measure_catalog(
             cat.keyword_search(q, 40)
             lat.append(time.perf_counter() - t0)
         return {
+            "docs": len(items),
+            "chunks": n_chunks,
+            "keyword_search_p95_ms": round(float(np.percentile(lat, 95)) * 1000, 1),
             "docs_per_s": round(len(items) / put_s, 1),
             "chunks_per_s": round(n_chunks / put_s, 1),
             "claim_release_per_s": round(len(items) / claim_s, 1),
@@ -184,6 +187,9 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/benchmarks/realtimeqa-2023q4")
     parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument(
+        "--catalog-articles", type=int, default=0, help="articles for the catalog figures (0 = all)"
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
@@ -191,16 +197,20 @@ def main() -> int:
     questions = [json.loads(line)["question"] for line in (args.data / "questions.jsonl").open()][:30]
     items = [(a, chunk_article(a, 200, 40)) for a in map(to_article, records)]
     texts = [embed_text(a.title, c.text) for a, cs in items for c in cs]
+    every = articles(args.data, args.catalog_articles or 10**9)
+    catalog_items = [(a, chunk_article(a, 200, 40)) for a in map(to_article, every)]
     bin_dir = postgres_bin()
     if bin_dir is None:
         raise SystemExit("PostgreSQL server binaries not found (apt-get install postgresql)")
     result: dict[str, Any] = {"articles": len(records), "chunks": len(texts), "cpus": os.cpu_count(),
+                              "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                                       capture_output=True, text=True).stdout.strip(),
                               "load_before": os.getloadavg()[0]}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bot-scaling-") as tmp:
         workdir = Path(tmp)
         jsonl = workdir / "articles.jsonl"
         jsonl.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-        pg = PostgresServer(bin_dir)
+        pg = PostgresServer(bin_dir, durable=True)
         pg.start()
         chroma_port, embed_port = free_port(), free_port()
         chroma = start(

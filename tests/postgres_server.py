@@ -36,8 +36,9 @@ def free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, durable: bool = False) -> None:
         self.bin = bin_dir
+        self.durable = durable  # benchmarks keep fsync on; tests kill clients, never the server
         self.base = Path(tempfile.mkdtemp(prefix="newsbot-pg-"))
         self.port = free_port()
         self.as_user: list[str] = []
@@ -63,8 +64,8 @@ class PostgresServer:
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [*self.as_user, str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port),
-                 "-k", str(self.base), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+                 "-k", str(self.base), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200",
+                 *self._durability()],
                 stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + timeout
@@ -75,6 +76,11 @@ class PostgresServer:
                 return
             time.sleep(0.1)
         raise RuntimeError(f"postgres did not start within {timeout}s: {log.read_text()[-2000:]}")
+
+    def _durability(self) -> list[str]:
+        if self.durable:
+            return []
+        return ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
 
     def _ready(self) -> bool:
         import psycopg
