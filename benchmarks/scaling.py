@@ -227,11 +227,10 @@ def main() -> int:
             wait_http(f"{embed_url}/health")
             result["embedding"] = measure_embedding(texts, embed_url)
             embed.terminate()
-            result["catalog_sqlite"] = measure_catalog(
-                Config.from_env(env={}, home=workdir / "sqlite"), items, questions
-            )
+            sqlite_config = Config.from_env(env={}, home=workdir / "sqlite")
+            result["catalog_sqlite"] = measure_catalog(sqlite_config, catalog_items, questions)
             pg_config = Config.from_env(env={}, catalog_url=pg.new_database("catalog_bench"))
-            result["catalog_postgres"] = measure_catalog(pg_config, items, questions)
+            result["catalog_postgres"] = measure_catalog(pg_config, catalog_items, questions)
             result["chroma_server"] = measure_chroma(chroma_url, 5000)
             result["ingest_workers"] = measure_workers(
                 jsonl, workdir, pg, chroma_url, [int(w) for w in args.workers.split(",")]
