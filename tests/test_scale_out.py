@@ -134,3 +134,11 @@ def test_parallel_ingest_equals_one_worker(
     # Run again: every worker finds every document current.
     proc = cli("ingest", str(folder), "--json", "--workers", "2", env=three)
     assert {json.loads(line)["status"] for line in proc.stdout.splitlines()} == {"unchanged"}
+
+
+def test_reindex_says_it_needs_a_sqlite_catalog(tmp_path: Path) -> None:
+    from bot.reindex import reindex
+
+    config = make_config(tmp_path / "home", catalog_url="postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(StoreError, match="re-ingest the originals into a new database"):
+        reindex(config)
