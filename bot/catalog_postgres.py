@@ -14,7 +14,10 @@ so a claim whose owner's lock is free belongs to a dead worker (even one killed 
 server drops the session and its locks when the socket closes).
 
 One connection per process, used under a lock: psycopg serialises statements on a connection but
-not transactions, and the web chat calls in from several threads.
+not transactions, and the web chat calls in from several threads. A connection the server dropped
+(a restart, a failover) is replaced on the next call, and a read that hit the drop is retried once,
+so a replica outlives its database server's restart; the new session is a new owner (the old
+session's claims became stale when it died).
 """
 
 from __future__ import annotations
@@ -117,24 +120,32 @@ def redact(url: str) -> str:
 class PostgresCatalog(Catalog):
     def __init__(self, url: str) -> None:
         self.url = url
-        self._key = secrets.randbits(62) + 1
-        self.owner = str(self._key)
         self._lock = threading.RLock()
-        try:
-            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot reach the PostgreSQL catalog at {redact(url)}: {exc}") from exc
+        self._connect()
         with self._errors(), self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             self._conn.execute(_SCHEMA)
-        with self._errors():
-            self._conn.execute("SELECT pg_advisory_lock(%s)", (self._key,))  # our liveness, for claims
         found = self.set_meta_default("schema_version", str(SCHEMA_VERSION))
         if int(found) != SCHEMA_VERSION:
             raise StoreError(
                 f"the catalog at {redact(url)} was written by schema version {found}, this bot reads "
                 f"version {SCHEMA_VERSION}"
             )
+
+    def _connect(self) -> None:
+        """A new session under a new owner key, holding that key's advisory lock (our liveness)."""
+        self._key = secrets.randbits(62) + 1
+        self.owner = str(self._key)
+        try:
+            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            self._conn.execute("SELECT pg_advisory_lock(%s)", (self._key,))
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot reach the PostgreSQL catalog at {redact(self.url)}: {exc}") from exc
+
+    def _reconnect_if_dropped(self) -> None:
+        if self._conn.broken or self._conn.closed:
+            self._conn.close()
+            self._connect()
 
     def close(self) -> None:
         with self._lock:
@@ -151,12 +162,23 @@ class PostgresCatalog(Catalog):
 
     @contextmanager
     def _tx(self) -> Iterator[psycopg.Connection[Any]]:
-        with self._lock, self._errors(), self._conn.transaction():
-            yield self._conn
+        """A transaction; one interrupted by a dropped connection fails (it was rolled back)."""
+        with self._lock, self._errors():
+            self._reconnect_if_dropped()
+            with self._conn.transaction():
+                yield self._conn
 
     def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """A read; retried once on a fresh connection if the old one was dropped."""
         with self._lock, self._errors():
-            return self._conn.execute(sql, tuple(args)).fetchall()
+            self._reconnect_if_dropped()
+            try:
+                return self._conn.execute(sql, tuple(args)).fetchall()
+            except psycopg.OperationalError:
+                if not self._conn.broken:
+                    raise
+                self._reconnect_if_dropped()
+                return self._conn.execute(sql, tuple(args)).fetchall()
 
     # --- meta -----------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

@@ -152,6 +152,11 @@ class Config:
         config.validate()
         return config
 
+    def to_env(self) -> dict[str, str]:
+        """This configuration as ``BOT_*`` variables: how a child process (an ingest worker) gets
+        exactly the parent's settings, whatever of them came from flags or code."""
+        return {"BOT_" + f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
+
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)
 

@@ -44,9 +44,9 @@ def ingest_in_workers(config: Config, paths: Sequence[Path], workers: int) -> li
     from bot.ingest import IngestResult
 
     check_parallel_store(config, workers)
-    env = dict(os.environ)
-    env["BOT_THREADS"] = str(max(1, config.threads // workers))  # share the cores, do not oversubscribe
-    command = [sys.executable, "-m", "bot", "--home", str(config.home), "ingest", "--json"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env.update(config.with_(threads=max(1, config.threads // workers)).to_env())  # share the cores
+    command = [sys.executable, "-m", "bot", "ingest", "--json"]
     command += [str(p.resolve()) for p in paths]
     with tempfile.TemporaryDirectory(prefix="bot-workers-") as tmp:
         outputs = [Path(tmp) / f"worker-{i}.jsonl" for i in range(workers)]

@@ -55,13 +55,17 @@ class PostgresServer:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/postgres"
 
     def start(self, timeout: float = 60) -> None:
-        data, log = self.base / "data", self.base / "server.log"
         subprocess.run(
-            [*self.as_user, str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", USER,
+            [*self.as_user, str(self.bin / "initdb"), "-D", str(self.base / "data"), "-A", "trust", "-U", USER,
              "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
             check=True, capture_output=True, timeout=timeout,
         )  # fmt: skip
-        with log.open("wb") as out:
+        self.launch(timeout)
+
+    def launch(self, timeout: float = 60) -> None:
+        """Run the server on the initialised data directory (again after :meth:`halt`)."""
+        data, log = self.base / "data", self.base / "server.log"
+        with log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [*self.as_user, str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port),
                  "-k", str(self.base), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200",
@@ -105,7 +109,8 @@ class PostgresServer:
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server, keeping its data (a restart is :meth:`halt` then :meth:`launch`)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)  # fast shutdown: SIGTERM would wait for clients
             try:
@@ -113,4 +118,7 @@ class PostgresServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.base, ignore_errors=True)

@@ -69,3 +69,10 @@ def _installed(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:
         return False
+
+
+def test_to_env_round_trips(tmp_path: Path) -> None:
+    config = Config.from_env(
+        env={"BOT_HOME": str(tmp_path), "BOT_TOP_K": "7", "BOT_CATALOG_URL": "postgresql://x@h/db"}
+    )
+    assert Config.from_env(env=config.to_env()) == config

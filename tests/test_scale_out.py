@@ -13,7 +13,7 @@ import pytest
 
 from bot.catalog import StoreError, open_catalog
 from bot.ingest import IngestResult
-from bot.parallel import check_parallel_store, merge_reports
+from bot.parallel import check_parallel_store, ingest_in_workers, merge_reports
 from bot.service import Bot
 from bot.types import BotError
 from tests.conftest import CORPUS, NOVEMBER_NAMES, make_config
@@ -121,11 +121,12 @@ def test_parallel_ingest_equals_one_worker(
     three = {"BOT_HOME": str(tmp_path / "three"), "BOT_CHROMA_URL": chroma_server, "BOT_COLLECTION": "three"}
     if catalog_url:
         three["BOT_CATALOG_URL"] = catalog_url
-    proc = cli("ingest", str(folder), "--json", "--workers", "3", env=three)
-    assert proc.returncode == 0, proc.stderr
-    reports = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert sorted(r["doc_id"] for r in reports) == [f"article-{i:04d}" for i in range(40)]
-    assert {r["status"] for r in reports} == {"added"}
+    config = make_config(
+        tmp_path / "three", chroma_url=chroma_server, collection="three", catalog_url=catalog_url
+    )
+    reports = ingest_in_workers(config, [folder], 3)  # the workers get this config, not the environment's
+    assert sorted(r.doc_id for r in reports) == [f"article-{i:04d}" for i in range(40)]
+    assert {r.status for r in reports} == {"added"}
 
     a = store_state(tmp_path / "one", "", chroma_server, "one")
     b = store_state(tmp_path / "three", catalog_url, chroma_server, "three")
@@ -142,3 +143,24 @@ def test_reindex_says_it_needs_a_sqlite_catalog(tmp_path: Path) -> None:
     config = make_config(tmp_path / "home", catalog_url="postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(StoreError, match="re-ingest the originals into a new database"):
         reindex(config)
+
+
+@pytest.mark.slow
+def test_a_replica_outlives_a_database_restart(tmp_path: Path) -> None:
+    from tests.postgres_server import PostgresServer, postgres_bin
+
+    bin_dir = postgres_bin()
+    assert bin_dir is not None
+    server = PostgresServer(bin_dir)  # its own server: the session's must not restart under others
+    server.start()
+    try:
+        bot = Bot(make_config(tmp_path / "home", catalog_url=server.new_database("restart")), llm=None)
+        bot.ingest([CORPUS])
+        assert "November 2023" in bot.search(NOVEMBER, k=1).passages[0].text
+        server.halt()
+        server.launch()
+        assert "November 2023" in bot.search(NOVEMBER, k=1).passages[0].text  # a new session, same answer
+        assert [r.status for r in bot.ingest([CORPUS])] == ["unchanged"]
+        bot.catalog.close()
+    finally:
+        server.stop()
