@@ -214,3 +214,28 @@ def test_catalog_url_must_be_postgres() -> None:
 
     with pytest.raises(ConfigError, match="BOT_CATALOG_URL"):
         Config.from_env(env={"BOT_CATALOG_URL": "mysql://x"})
+
+
+def test_feeds_and_urls(catalog: Catalog) -> None:
+    """The followed feeds and their seen items live in the catalog too (shared by replicas on Postgres)."""
+    assert catalog.add_feed("https://example.org/rss", "Example") and not catalog.add_feed(
+        "https://example.org/rss"
+    )
+    catalog.mark_items_seen("https://example.org/rss", [("item-1", "doc-1"), ("item-2", "doc-2")])
+    catalog.mark_items_seen("https://example.org/rss", [("item-2", "doc-2b")])
+    assert catalog.seen_items("https://example.org/rss") == {"item-1", "item-2"}
+    catalog.feed_checked("https://example.org/rss", "updated", "Example News", etag='"e1"', modified="Mon")
+    (feed,) = catalog.feeds()
+    assert (feed.title, feed.etag, feed.modified, feed.last_status, feed.items) == (
+        "Example News", '"e1"', "Mon", "updated", 2,
+    )  # fmt: skip
+    assert feed.checked_at is not None
+    assert catalog.remove_feed("https://example.org/rss") and catalog.feeds() == []
+    assert catalog.seen_items("https://example.org/rss") == set()
+    a = Article(
+        doc_id="page", title="Page", text=HARBOUR, url="https://example.org/a", origin="https://ex.org/a?x"
+    )
+    catalog.put(a, "h", chunks_of(a))
+    assert catalog.doc_id_for_urls(["https://nowhere", "https://example.org/a"]) == "page"
+    assert catalog.doc_id_for_urls(["https://ex.org/a?x"]) == "page"
+    assert catalog.doc_id_for_urls(["", "https://nowhere"]) is None and catalog.doc_id_for_urls([]) is None
