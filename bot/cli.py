@@ -188,7 +188,7 @@ def _check_home_writable(home: Path) -> None:
 
     try:
         home.mkdir(parents=True, exist_ok=True)
-        probe = home / ".write-test"
+        probe = home / f".write-test-{os.getpid()}"  # one per process: workers start together
         probe.write_text("")
         probe.unlink()
     except OSError as exc:

@@ -134,6 +134,7 @@ def test_parallel_ingest_equals_one_worker(
     assert b["vectors"] == len(b["chunks"]) > 40 and b["writing"] == []  # type: ignore[arg-type]
     # Run again: every worker finds every document current.
     proc = cli("ingest", str(folder), "--json", "--workers", "2", env=three)
+    assert proc.returncode == 0, proc.stderr
     assert {json.loads(line)["status"] for line in proc.stdout.splitlines()} == {"unchanged"}
 
 
