@@ -48,12 +48,20 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
         "number",
         re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|proportion|amount)\b", re.I),
     ),
+    (
+        "place",
+        re.compile(
+            r"^\W*where\b|\b(?:in|at|to|from) (?:which|what) (?:city|state|country|town|county|region|"
+            r"province|nation|venue|location|place)\b",
+            re.I,
+        ),
+    ),
     ("name", re.compile(r"^\W*(?:who|whom|whose)\b|\bwho (?:is|was|are|were)\b", re.I)),
 ]
 
 
 def expected_kind(question: str) -> str | None:
-    """The kind of answer asked for ("age", "duration", "date", "number", "name") or None."""
+    """The kind of answer asked for ("age", "duration", "date", "number", "place", "name") or None."""
     return next((kind for kind, pattern in _KINDS if pattern.search(question)), None)
 
 
@@ -101,12 +109,21 @@ def _has_name(text: str, exclude: frozenset[str]) -> bool:
     return any(not t[:1].isdigit() and t not in exclude for t in key_terms(text))
 
 
+_TIME_WORDS = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)$", re.I)
+
+
+def _has_place(text: str, exclude: frozenset[str]) -> bool:
+    """A name that is not a date: "Wednesday, Sept. 27" does not say where."""
+    return any(not t[:1].isdigit() and t not in exclude and not _TIME_WORDS.match(t) for t in key_terms(text))
+
+
 _CHECKS: dict[str, Callable[[str, frozenset[str]], bool]] = {
     "age": _has_age,
     "duration": _has_duration,
     "date": _has_date,
     "number": _has_number,
     "name": _has_name,
+    "place": _has_place,
 }
 
 
@@ -177,7 +194,7 @@ def missing_subject(question: str, found_text: str) -> list[str]:
 GENERIC_WORDS = frozenset(
     """date day year month time week number people person thing kind name named article news new report
     reported say said tell happen happened according mention agency outlet newspaper media remark
-    comment statement""".split()  # noqa: SIM905
+    comment statement around about approximately roughly nearly almost estimated recently recent""".split()  # noqa: SIM905
 )
 
 

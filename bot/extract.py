@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.answertype import GENERIC_WORDS, matches_term
+from bot.answertype import GENERIC_WORDS, expected_kind, matches_term
 from bot.dates import MONTH_NAMES
 from bot.text import content_words, key_terms, normalise, split_sentences, stem
 
@@ -152,10 +152,16 @@ _TITLE_WORDS = frozenset(
 _NAME_RUN = re.compile(
     r"\b[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|(?:of|de|al|bin|van|von|la|le|da)\b(?=\s+[A-Z])))*"
 )
-_MONTH = "(?:" + "|".join(m.capitalize() for m in MONTH_NAMES) + ")"
+_MONTH = (
+    "(?:"
+    + "|".join(m.capitalize() for m in MONTH_NAMES)
+    + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)"
+)
 _DATE_SPAN = re.compile(
     rf"\b(?:{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
-    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|(?:19|20)\d\d)\b"
+    r"(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:,?\s+"
+    + _MONTH
+    + r"\s+\d{1,2}\b)?)|(?:19|20)\d\d)\b"
 )
 _NUMBER_SPAN = re.compile(
     r"(?:\$|€|£)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|trillion))?"
@@ -262,14 +268,34 @@ def trim_echo(question: str, phrase: str) -> str:
         w = normalise(token.strip(".,;:!?\"'“”()"))
         return not w or w in asked or w in _ECHO_GLUE
 
-    while tokens and echoed(tokens[-1]):
-        tokens.pop()
+    tail = 0
+    while tail < len(tokens) and echoed(tokens[len(tokens) - 1 - tail]):
+        tail += 1
+    # One echoed head noun stays: "Junk fees" answers "Which type of fees ...?", "Junk" does not.
+    if not (tail == 1 and tail < len(tokens) and normalise(tokens[-1]) in _asked_noun(question)):
+        tokens = tokens[: len(tokens) - tail]
     lead = 0
     while lead < len(tokens) - 1 and echoed(tokens[lead]):
         lead += 1  # "Abu Marzouk is senior Hamas political leader" -> "senior Hamas political leader"
     return " ".join(tokens[lead:]).strip(" ,;:")
 
 
+def _asked_noun(question: str) -> set[str]:
+    """The words naming what a "which ..." question asks for: "which type of fees" -> {"fees"}."""
+    m = re.search(
+        r"\b(?:which|what)\s+(?:(?:kind|type|sort)s?\s+of\s+)?((?:[\w'’-]+\s+){0,2}[\w'’-]+)", question, re.I
+    )
+    if not m:
+        return set()
+    words = m.group(1).split()
+    for i, w in enumerate(words):
+        if re.fullmatch(_AUX_WORDS, w.lower()):
+            words = words[:i]
+            break
+    return {normalise(w) for w in words}
+
+
+_AUX_WORDS = r"is|was|are|were|has|have|had|will|would|can|could|did|does|do|\w+ed"
 _ECHO_GLUE = frozenset("is was are were be been has have had the a an to of in on at by".split())  # noqa: SIM905
 
 
@@ -283,6 +309,27 @@ def asks_for_several(question: str) -> bool:
         or re.match(r"^\W*(?:which|what) (?:[\w'’-]+ ){0,3}?[\w'’-]+s (?:were|are|have|did)\b", q)
         or re.search(r"\bwhich (?:people|persons|hostages|relatives|officials|countries|ones)\b", q)
     )
+
+
+def asks_for_a_name(question: str) -> bool:
+    """ "Who ...", "Where ...", "Which company ...": the answer is a name the excerpts write (not
+    "Who is X?", which asks for a description)."""
+    if described_name(question):
+        return False
+    return expected_kind(question) in ("name", "place") or bool(
+        re.search(
+            r"\b(?:which|what) (?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could)\b)"
+            r"[a-z]+\b",
+            question,
+            re.I,
+        )
+        and expected_kind(question) is None
+    )
+
+
+def asks_for_a_thing(question: str) -> bool:
+    """A name, place, date, number, age or duration: a phrase answers it, a quoted sentence does not."""
+    return asks_for_a_name(question) or expected_kind(question) in ("date", "number", "age", "duration")
 
 
 def people_in(sentence: str) -> list[str]:

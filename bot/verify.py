@@ -52,9 +52,16 @@ class Question:
 
 
 def verified_span(
-    q: Question, raw: str, chosen: Candidate | None, excerpts: list[Excerpt], passages: list[Passage]
+    q: Question,
+    raw: str,
+    chosen: Candidate | None,
+    excerpts: list[Excerpt],
+    passages: list[Passage],
+    wider: list[Excerpt] | None = None,
 ) -> tuple[Span | None, str]:
-    """The model's phrase as a Span that answers the question, or None and why not."""
+    """The model's phrase as a Span that answers the question, or None and why not.
+
+    ``wider``: more of the passages' best sentences, where a phrase the excerpts lack may stand."""
     phrase = clean_phrase(raw)
     if is_refusal(phrase):
         return None, "the model said it does not know"
@@ -63,6 +70,8 @@ def verified_span(
     else:
         trimmed = trim_echo(q.searched, trim_echo(q.asked, phrase))
         span = locate(trimmed, excerpts, passages, q.searched) if trimmed else None
+        if span is None and trimmed and wider:
+            span = locate(trimmed, wider, passages, q.searched)
     if span is None:
         return None, f"the model's phrase is not in what it read: {phrase!r}"
     top = max(excerpts, key=lambda x: x.score) if excerpts else None  # excerpts are in reading order

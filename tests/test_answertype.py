@@ -150,3 +150,16 @@ def test_sentence_with_the_asked_kind_ranks_first() -> None:
         "How many people were hurt in the blast?", [Passage("c", "d", text, 0, len(text))]
     )  # type: ignore[arg-type]
     assert "12" in text[ranked[0].start : ranked[0].end]
+
+
+def test_where_asks_for_a_place_not_a_date() -> None:
+    q = "Where will next month's Republican presidential debate take place?"
+    found = "The third Republican debate will take place on Wednesday, Nov. 8 in Miami."
+    assert why_not_an_answer(q, "Wednesday", found) == "holds no place"
+    assert why_not_an_answer(q, "Miami", found) is None
+
+
+def test_hedges_are_not_the_subject() -> None:
+    """ "Around how many ..." must not require "around" in the passages (RealTimeQA 20231006_10)."""
+    q = "Around how many hospital employees went on strike?"
+    assert missing_subject(q, "About 75,000 hospital employees went on strike at Kaiser Permanente.") == []

@@ -62,8 +62,10 @@ HOSTILE_REPLY = "The Quixotl council approved a budget of 7 million euros for tr
 def scripted(messages: list[Message]) -> str:
     """A model that answers the test questions correctly and rewrites follow-ups sensibly."""
     if messages[0]["content"].startswith("Rewrite"):
-        return "When were Yelena Trufanova and the others released in November 2023?"
+        return "When were Yelena Trufanova and the others released?"
     question = messages[-1]["content"].rsplit("Question:", 1)[-1]
+    if question.strip().startswith("When") and "released" in question:
+        return "in November 2023"
     if "November 2023" in question:
         return NOVEMBER_REPLY
     if "Zorblat festival" in question:

@@ -8,6 +8,7 @@ import pytest
 
 from bot.context import Excerpt
 from bot.extract import (
+    asks_for_a_name,
     asks_for_several,
     candidates,
     clean_phrase,
@@ -213,3 +214,29 @@ def test_a_list_read_off_the_source_is_not_set_in_the_questions_words(corpus_hom
         "Which countries brokered the January 2025 ceasefire agreement between Hamas and Israel?"
     )
     assert "brokered" not in answer.text
+
+
+def test_one_echoed_head_noun_stays() -> None:
+    """ "Junk fees" answers "which type of fees"; "Junk" does not (RealTimeQA 20231013_18)."""
+    q = "President Joe Biden unveiled new efforts to crack down on which type of fees?"
+    assert trim_echo(q, "Junk fees") == "Junk fees"
+    assert trim_echo("Who was released?", "Yaffa Adar was released") == "Yaffa Adar"
+    assert trim_echo("Who was released?", "Adar released") == "Adar"
+
+
+def test_abbreviated_dates_are_date_candidates() -> None:
+    text = (
+        "Daylight saving time ends Sunday, Nov. 5 at 2 a.m., a week after the debate on Wednesday, Sept. 27."
+    )
+    p = Passage("t#0", "t", text, 0, len(text), title="Clocks go back")
+    found = candidates("date", "When does daylight saving time end?", [Excerpt(0, 0, len(text), 1.0)], [p])
+    assert [c.text for c in found][:1] == ["Sunday, Nov. 5"]
+
+
+def test_which_and_where_questions_ask_for_a_name() -> None:
+    assert asks_for_a_name("Which company was sued by dozens of states?")
+    assert asks_for_a_name("Where will the debate take place?")
+    assert asks_for_a_name("Who was released in November 2023?")
+    assert not asks_for_a_name("Who is Abu Marzouk?")  # a description is asked
+    assert not asks_for_a_name("What did Zakharova say?")
+    assert not asks_for_a_name("What percentage of people have immunity?")
