@@ -45,6 +45,10 @@ class VectorStore(ABC):
     def count(self) -> int: ...
 
     @abstractmethod
+    def all_vectors(self, batch: int = 5000) -> tuple[list[str], np.ndarray]:
+        """Every chunk id and its vector: what an exact search (bot.exact) is built on."""
+
+    @abstractmethod
     def doc_ids(self) -> set[str]:
         """Every doc_id that has a vector: lets ingest find orphans left by a crash."""
 
@@ -113,6 +117,22 @@ class ChromaStore(VectorStore):
     def count(self) -> int:
         with _damaged_store_errors():
             return int(self._collection.count())
+
+    def all_vectors(self, batch: int = 5000) -> tuple[list[str], np.ndarray]:
+        """Read in pages: one ``get`` of every embedding is capped like ``add`` is."""
+        ids: list[str] = []
+        rows: list[np.ndarray] = []
+        offset = 0
+        while True:
+            with _damaged_store_errors():
+                got = self._collection.get(include=["embeddings"], limit=batch, offset=offset)
+            if not got["ids"]:
+                break
+            ids += got["ids"]
+            rows.append(np.asarray(got["embeddings"], dtype=np.float32))
+            offset += len(got["ids"])
+        dim = rows[0].shape[1] if rows else 0
+        return ids, np.concatenate(rows) if rows else np.zeros((0, dim), dtype=np.float32)
 
     def doc_ids(self) -> set[str]:
         with _damaged_store_errors():

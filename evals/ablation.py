@@ -3,7 +3,8 @@
 Each row adds one step to the row above it, on the same store, the same embedder and the same
 questions, so the difference between two rows is what that step bought:
 
-1. dense only, BM25 only: the two searches alone (the baselines of issue 8);
+1. dense only (Chroma's HNSW, and exact cosine over the same vectors), BM25 only: the searches
+   alone (the baselines of issues 8 and 18);
 2. hybrid pool: both candidate lists (40 each) fused by reciprocal rank;
 3. + feature reranker: dense, BM25, idf coverage, names/numbers (``bot.rerank.HeuristicReranker``);
 4. + diversity: near-duplicates collapsed, at most 2 passages per article while others qualify;
@@ -55,11 +56,12 @@ from bot.types import Passage  # noqa: E402
 @dataclass(frozen=True)
 class Step:
     name: str
-    overrides: dict[str, Any]  # Config changes; {"search": "dense"|"bm25"} for the bare searches
+    overrides: dict[str, Any]  # Config changes; {"search": "dense"|"exact"|"bm25"}: the bare searches
 
 
 STEPS = [
     Step("dense only (Chroma top-k)", {"search": "dense"}),
+    Step("dense only, exact cosine (numpy)", {"search": "exact"}),
     Step("BM25 only (FTS5)", {"search": "bm25"}),
     Step("hybrid pool, RRF", {"reranker": "rrf", "date_aware": 0, "per_doc": 99}),
     Step("+ feature reranker", {"reranker": "heuristic", "date_aware": 0, "per_doc": 99}),
@@ -75,6 +77,8 @@ def make_search(bot: Bot, step: Step) -> Search:
     from bot.baselines import bm25_only, dense_only
 
     bare = step.overrides.get("search")
+    if bare == "exact":
+        return exact_search(bot)
     if bare:
         fn = dense_only if bare == "dense" else bm25_only
 
@@ -88,6 +92,20 @@ def make_search(bot: Bot, step: Step) -> Search:
     def search(q: str, k: int, as_of: date | None) -> tuple[list[Passage], float | None]:
         found = retriever.search(q, k=k, as_of=as_of)
         return found.passages, found.support
+
+    return search
+
+
+def exact_search(bot: Bot) -> Search:
+    """Dense search done strongly: the true cosine top-k over the same vectors Chroma holds, so the
+    dense baseline loses nothing to the approximate index (issue 18). The index is built once."""
+    from bot.baselines import passages_for
+    from bot.exact import ExactIndex
+
+    index = ExactIndex.from_store(bot.vectors)
+
+    def search(q: str, k: int, as_of: date | None) -> tuple[list[Passage], float | None]:
+        return passages_for(bot, index.query(bot.embedder.embed([q])[0], k)), None
 
     return search
 

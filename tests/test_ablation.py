@@ -48,6 +48,15 @@ def test_every_step_is_measured_and_written(
         assert (g["refusal_accuracy"] is None) == bare  # only the pipeline has a gate
     # Each question names its article's place and person: every search finds it in the top 5.
     assert all(f["realtimeqa"]["recall@5"] == 1.0 for f in report["steps"].values())
+    # On a handful of chunks HNSW visits every one: exact and approximate dense search agree.
+    hnsw, exact = (
+        report["steps"]["dense only (Chroma top-k)"],
+        report["steps"]["dense only, exact cosine (numpy)"],
+    )
+    assert exact["realtimeqa"]["recall@1"] == hnsw["realtimeqa"]["recall@1"]
+    assert exact["gold"]["hit@3"] == hnsw["gold"]["hit@3"] and exact["gold"]["mrr"] == pytest.approx(
+        hnsw["gold"]["mrr"]
+    )
     # The shipped pipeline's gate refuses some of the gold set's off-corpus questions.
     assert report["steps"][ablation.STEPS[-1].name]["gold"]["refusal_accuracy"] > 0
     printed = capsys.readouterr().out
