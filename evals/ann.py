@@ -14,7 +14,7 @@ configuration={"hnsw": {"ef_search": n}})``); ``ef_construction`` and ``max_neig
 fixed at creation, so ``--build`` variants are new collections built from the same vectors. Every
 change is made on a copy of the store in a temporary directory: the store given is only read.
 
-    .venv/bin/python evals/ann.py --home /var/tmp/rtqa-small --out docs/ann.json
+    .venv/bin/python evals/ann.py --home /var/tmp/rtqa-small --data DIR --out /tmp/ann.json  # -> .md too
 """
 
 from __future__ import annotations
