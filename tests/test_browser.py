@@ -8,6 +8,7 @@ them on purpose on a machine without it.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,7 +99,8 @@ def test_november_question_in_the_browser(browser: Any, corpus_bot: Bot) -> None
 
 
 def test_refusal_shows_why_in_the_browser(browser: Any, corpus_bot: Bot) -> None:
-    """The article never gives Yaffa Adar's age: the real model guesses one, the page says why not."""
+    """The article never gives Yaffa Adar's age: the real model, allowed only the excerpts' ages or
+    "I don't know", says it does not know (or a guess is set aside); the page says why."""
     from playwright.sync_api import expect
 
     with serve(corpus_bot) as url:
@@ -109,7 +111,7 @@ def test_refusal_shows_why_in_the_browser(browser: Any, corpus_bot: Bot) -> None
         refused = page.locator("#chat .nb-refused")
         refused.wait_for(timeout=120_000)
         expect(refused).to_contain_text("The corpus does not say.")
-        expect(page.locator("#chat .nb-note").last).to_contain_text("holds no age")
+        expect(page.locator("#chat .nb-note").last).to_contain_text(re.compile("does not know|holds no age"))
         expect(page.locator("#chat .nb-sources")).to_have_count(0)
         if shot := os.environ.get("BOT_REFUSAL_SCREENSHOT"):  # for a person to look at
             page.screenshot(path=shot)
