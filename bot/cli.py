@@ -197,8 +197,8 @@ def _check_home_writable(home: Path) -> None:
 
 # --- commands -------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from bot.fetch import is_url
     from bot.types import BotError
+    from bot.urls import is_url
 
     urls = [a for a in args.paths if is_url(a)] + (read_url_list(args.urls) if args.urls else [])
     paths = [Path(a) for a in args.paths if not is_url(a)]

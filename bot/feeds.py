@@ -211,7 +211,7 @@ def _from_feed_text(bot: Bot, item: FeedItem, origin: str, feed_title: str) -> A
 
 def check_feed_url(url: str) -> None:
     """A clear error for something that is not an http(s) URL, before anything is fetched."""
-    from bot.fetch import is_url
+    from bot.urls import is_url
 
     if not is_url(url):
         raise FetchError(url, "not an http(s) URL")

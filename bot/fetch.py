@@ -65,10 +65,6 @@ class Fetched:
         return self.status == 304
 
 
-def is_url(text: str) -> bool:
-    return text.lower().startswith(("http://", "https://"))
-
-
 def fetch(
     url: str,
     config: Config,

@@ -134,7 +134,7 @@ class Indexer:
 
     def fetch_article(self, url: str) -> Article | DocumentError:
         """One page as an Article with its id settled against the catalog, or the reason it failed."""
-        from bot.fetch import is_url
+        from bot.urls import is_url
         from bot.webpage import load_url
 
         if not is_url(url):

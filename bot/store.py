@@ -1,9 +1,13 @@
-"""The vector store: chunk vectors in Chroma, through llama-index's ChromaVectorStore.
+"""The vector store: chunk vectors in Chroma, written through llama-index's ChromaVectorStore.
 
 Embedded (``PersistentClient`` under ``BOT_HOME``) by default; a Chroma server (``BOT_CHROMA_URL``)
 is the same class with another client. Chroma never embeds anything itself here: its default
 embedding function downloads a model, so the collection is created without one and every vector
 comes from our embedder.
+
+llama-index is imported only when a vector is written or deleted: importing it costs ~1.3 s of a
+cold process (its package init loads every index type), and ``bot search`` / ``bot ask`` only
+query, which goes to the Chroma collection directly.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -20,6 +25,8 @@ import numpy as np
 from bot.catalog import StoreError
 
 if TYPE_CHECKING:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
     from bot.config import Config
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -55,15 +62,12 @@ class VectorStore(ABC):
 
 class ChromaStore(VectorStore):
     def __init__(self, client: Any, collection: str) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         try:
             self._collection = client.get_or_create_collection(
                 collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
         except Exception as exc:  # chromadb raises many types for a bad store
             raise StoreError(f"cannot open the Chroma collection {collection!r}: {exc}") from exc
-        self._li = ChromaVectorStore(chroma_collection=self._collection)
         try:
             self._max_batch = int(client.get_max_batch_size())
         except Exception:
@@ -72,6 +76,14 @@ class ChromaStore(VectorStore):
     @classmethod
     def from_config(cls, config: Config) -> ChromaStore:
         return cls(_client(config), config.collection)
+
+    @cached_property
+    def _li(self) -> ChromaVectorStore:
+        """llama-index's writer over the same collection, built on the first write (see the module
+        docstring: a query-only process never pays for importing llama-index)."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self._collection)
 
     def add(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict[str, Any]]) -> None:
         from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode

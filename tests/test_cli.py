@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.cli import main
-from tests.conftest import CORPUS
+from bot.config import Config
+from bot.store import ChromaStore
+from tests.conftest import CORPUS, ROOT
 
 
 @pytest.fixture
@@ -114,3 +117,75 @@ def test_unwritable_store_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixt
     blocker.write_text("not a directory")
     code, _, err = run(blocker / "store", "docs", capsys=capsys)
     assert code == 1 and "not writable" in err and "Traceback" not in err
+
+
+# --- start-up cost: what a command imports and loads ------------------------------------------------
+# Each of these costs a cold `bot` process time before any work starts (docs/latency.md).
+WEB_AND_UI = ["gradio", "fastapi", "uvicorn", "trafilatura", "feedparser", "bs4", "bot.app", "bot.api"]
+WEB_AND_UI += ["bot.fetch", "bot.webpage", "bot.feeds"]
+NOT_FOR_QUERIES = [*WEB_AND_UI, "llama_index", "llama_cpp", "nltk", "tiktoken"]
+
+# Runs the CLI entry in a fresh interpreter, counting embedder loads, and reports on its last line.
+PROBE = """
+import json, sys
+import bot.embedding_minilm as minilm
+loads = []
+init = minilm.MiniLMEmbedder.__init__
+def counting(self, *args, **kwargs):
+    loads.append(1)
+    init(self, *args, **kwargs)
+minilm.MiniLMEmbedder.__init__ = counting
+from bot.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "loads": len(loads), "modules": sorted(sys.modules)}))
+"""
+
+
+def probe_cli(*argv: str) -> tuple[int, int, set[str], str]:
+    """(exit code, embedder loads, modules imported, output) of one CLI run in a new process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env
+    )
+    *output, report = done.stdout.strip().splitlines()
+    data = json.loads(report)
+    return data["code"], data["loads"], set(data["modules"]), "\n".join(output)
+
+
+def imported(modules: set[str], names: list[str]) -> list[str]:
+    return [n for n in names if any(m == n or m.startswith(n + ".") for m in modules)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "command",
+    [["search", "Abu Marzouk Moscow", "-k", "2"], ["ask", "--no-llm", "Who was released in November 2023?"]],
+)
+def test_queries_start_without_web_ui_or_llama_index(corpus_home: Path, command: list[str]) -> None:
+    code, loads, modules, out = probe_cli("--home", str(corpus_home), *command)
+    assert code == 0 and ("Abu Marzouk" in out or "Yaffa Adar" in out), out
+    assert imported(modules, NOT_FOR_QUERIES) == []
+    assert loads == 1  # retrieval, the refusal gate and sentence scoring share one embedder
+    assert "chromadb" in modules and "onnxruntime" in modules  # the probe sees real imports
+
+
+@pytest.mark.slow
+def test_file_ingest_starts_without_web_or_ui(tmp_path: Path) -> None:
+    code, loads, modules, out = probe_cli("--home", str(tmp_path / "store"), "ingest", str(CORPUS))
+    assert code == 0 and "added" in out
+    assert imported(modules, WEB_AND_UI) == []
+    assert loads == 1
+    assert "llama_index" in modules  # its sentence splitter makes the chunks: needed here only
+
+
+def test_a_query_only_store_never_builds_the_llama_index_writer(config: Config) -> None:
+    """Querying goes straight to the Chroma collection: the llama-index writer (and its ~1.3 s
+    import in a new process) is built on the first write only."""
+    store = ChromaStore.from_config(config)
+    assert store.query(np.ones(384, dtype=np.float32), 3) == []
+    assert store.count() == 0 and "_li" not in store.__dict__
+    store.add(["c1"], np.ones((1, 384), dtype=np.float32), ["text"], [{"doc_id": "d1"}])
+    assert "_li" in store.__dict__ and [i for i, _ in store.query(np.ones(384, dtype=np.float32), 3)] == [
+        "c1"
+    ]
