@@ -311,7 +311,11 @@ def read_url_list(path: Path) -> list[str]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     bot = make_bot(args)
-    answer = bot.ask(args.question, as_of=args.as_of)
+    bot.preload_llm()  # the model loads while Chroma, the embedder and retrieval start
+    try:
+        answer = bot.ask(args.question, as_of=args.as_of)
+    finally:
+        bot.finish_preload()  # llama.cpp silences stdout/stderr while loading: an error waits for it
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
