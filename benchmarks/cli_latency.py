@@ -1,0 +1,178 @@
+"""How long a new article takes to become answerable from the command line (issue 19, part 3).
+
+Run ``.venv/bin/python benchmarks/cli_latency.py [--repeat 3] [--src DIR]``. On a fresh temporary
+store each round runs, as separate processes, ``bot ingest ARTICLE``, ``bot search QUERY``,
+``bot ask --no-llm QUESTION`` and ``bot ask QUESTION``. It prints the median wall time of each and
+of "ingest + ask"; for the asks also the part outside the answer (the process's wall time less the
+answer's own ``timings_ms.total``: interpreter, imports, model loads, store open, output); then the
+same steps in one warm process (models loaded, llama-index imported) for comparison.
+
+``--src`` points ``PYTHONPATH`` at another checkout of the package (for example the code before a
+change, exported with ``git archive``), so before and after run on the same machine minutes apart.
+The package is byte-compiled first (``compileall``), as an installed package is; ``--no-compile``
+leaves it to be compiled in every process (``PYTHONDONTWRITEBYTECODE=1``, as on the CI box). The
+machine's load average is printed beside the figures: on a shared box they are noisy, and a loaded
+machine makes the answer model many times slower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = ROOT / "corpus" / "tass-2025-02-10-zakharova-russia-hostage-release.md"
+QUESTION = "Who was released in November 2023?"
+QUERY = "Abu Marzouk Moscow"
+STEPS = ("ingest", "search", "ask --no-llm", "ask")
+
+
+def main() -> int:
+    args = parse_args()
+    if not args.no_compile:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.src / "bot")], check=True)
+    print(f"machine: {machine()}; load before: {load()}")
+    cold = [cold_round(args.src, args.article) for _ in range(args.repeat)]
+    warm = [warm_round(args.src, args.article) for _ in range(args.repeat)]
+    compiled = "from source each run" if args.no_compile else "byte-compiled"
+    print(f"load after: {load()}; source: {args.src} ({compiled}); median of {args.repeat} rounds\n")
+    print(table(cold, warm))
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repeat", type=int, default=3, help="rounds, each on a fresh store (median reported)")
+    p.add_argument("--src", type=Path, default=ROOT, help="the checkout whose `bot` package is timed")
+    p.add_argument("--article", type=Path, default=ARTICLE, help="the one article ingested")
+    p.add_argument(
+        "--no-compile", action="store_true", help="leave `bot` without bytecode (compiled per process)"
+    )
+    return p.parse_args()
+
+
+def clean_env(src: Path) -> dict[str, str]:
+    """The caller's environment without ``BOT_*`` settings (a developer's BOT_LLM=none would time
+    the wrong thing), with ``src`` first on the import path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env["PYTHONPATH"] = str(src)
+    return env
+
+
+def cold_round(src: Path, article: Path) -> dict[str, float]:
+    """Each step as its own ``python -m bot`` process on a fresh store; a failing step stops the run."""
+    env = clean_env(src)
+    commands = {
+        "ingest": ["ingest", str(article)],
+        "search": ["search", QUERY, "-k", "2"],
+        "ask --no-llm": ["ask", "--no-llm", "--json", QUESTION],
+        "ask": ["ask", "--json", QUESTION],
+    }
+    with tempfile.TemporaryDirectory(prefix="cli-latency-") as tmp:
+        times: dict[str, float] = {}
+        for step, command in commands.items():
+            argv = [sys.executable, "-m", "bot", "--home", str(Path(tmp) / "store"), *command]
+            start = time.perf_counter()
+            done = subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True, timeout=600)
+            times[step] = time.perf_counter() - start
+            if done.returncode != 0:
+                raise SystemExit(f"`bot {' '.join(command)}` failed: {done.stderr.strip()[-500:]}")
+            if step.startswith("ask"):  # the process's time outside the answer (its own clock)
+                times[step + " start-up"] = (
+                    times[step] - json.loads(done.stdout)["timings_ms"]["total"] / 1000
+                )
+        return times
+
+
+def warm_round(src: Path, article: Path) -> dict[str, float]:
+    """The same steps in one process that has already loaded everything (a child process, so the
+    ``--src`` checkout is the one imported)."""
+    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import cli_latency; cli_latency.warm_child()"
+    env = clean_env(src) | {"CLI_LATENCY_ARTICLE": str(article)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"warm round failed: {done.stderr.strip()[-500:]}")
+    values = [float(x) for x in done.stdout.split()]
+    return dict(zip(STEPS, values, strict=True))
+
+
+def warm_child() -> None:
+    """Load models and llama-index with another document first, then time the steps on the article."""
+    from bot.answer import Answerer
+    from bot.config import Config
+    from bot.service import Bot
+
+    article = Path(os.environ["CLI_LATENCY_ARTICLE"])
+    with tempfile.TemporaryDirectory(prefix="cli-latency-warm-") as tmp:
+        warm_doc = Path(tmp) / "warm.md"
+        warm_doc.write_text(
+            "# Warm up\n\nThe Zorblat festival opened in Tallinn on Monday.\n", encoding="utf-8"
+        )
+        bot = Bot(Config.from_env(env={}, home=Path(tmp) / "store"))
+        bot.ingest([warm_doc])
+        bot.warm_up()
+        no_llm = Answerer(bot.config, bot.retriever, None, bot.embedder)
+        steps: list[Callable[[], object]] = [
+            lambda: bot.ingest([article]),
+            lambda: bot.search(QUERY, k=2),
+            lambda: no_llm.ask(QUESTION, None, None),
+            lambda: bot.ask(QUESTION),
+        ]
+        print(" ".join(f"{timed(step):.4f}" for step in steps))
+
+
+def timed(step: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    step()
+    return time.perf_counter() - start
+
+
+def table(cold: list[dict[str, float]], warm: list[dict[str, float]]) -> str:
+    """Medians per step, and the issue's measure: ``bot ingest`` then ``bot ask`` (with the model)."""
+    rows = [
+        "| step | new process (s) | of it outside the answer (s) | warm, in process (s) |",
+        "|---|---|---|---|",
+    ]
+    for step in STEPS:
+        outside = f"{median(cold, step + ' start-up'):.2f}" if step.startswith("ask") else "—"
+        rows.append(f"| `bot {step}` | {median(cold, step):.2f} | {outside} | {median(warm, step):.3f} |")
+    cold_total = statistics.median(r["ingest"] + r["ask"] for r in cold)
+    warm_total = statistics.median(r["ingest"] + r["ask"] for r in warm)
+    rows.append(f"| `bot ingest` + `bot ask` | {cold_total:.2f} | — | {warm_total:.3f} |")
+    return "\n".join(rows)
+
+
+def median(rounds: list[dict[str, float]], step: str) -> float:
+    return statistics.median(r[step] for r in rounds)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs"
+
+
+def load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
