@@ -311,11 +311,7 @@ def read_url_list(path: Path) -> list[str]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     bot = make_bot(args)
-    bot.preload_llm()  # the model loads while Chroma, the embedder and retrieval start
-    try:
-        answer = bot.ask(args.question, as_of=args.as_of)
-    finally:
-        bot.finish_preload()  # llama.cpp silences stdout/stderr while loading: an error waits for it
+    answer = bot.ask(args.question, as_of=args.as_of)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:

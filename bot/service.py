@@ -6,7 +6,6 @@ answers the same way.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -39,8 +38,6 @@ class Bot:
         self._llm_override = llm
         self.llm_error: str | None = None
         self.write_lock = write_lock or threading.Lock()
-        self._preload: threading.Thread | None = None
-        self._preloaded: list[LLM | None] = []  # the preload thread's model; None is a result too
 
     # --- components, built on first use -----------------------------------------------------------
     @cached_property
@@ -80,12 +77,6 @@ class Bot:
         """The answer model, or None (extractive answers) when it cannot be loaded; why is kept."""
         if self._llm_override != "auto":
             return self._llm_override  # type: ignore[return-value]
-        self.finish_preload()
-        if self._preloaded:
-            return self._preloaded[0]
-        return self._build_llm()  # no preload, or it failed unexpectedly: fail here, with the error
-
-    def _build_llm(self) -> LLM | None:
         from bot.llm import LLMUnavailable, make_llm
 
         try:
@@ -93,30 +84,6 @@ class Bot:
         except LLMUnavailable as exc:
             self.llm_error = str(exc)
             return None
-
-    def preload_llm(self) -> None:
-        """Start loading the answer model in a thread, for a process that will need it (``bot ask``).
-
-        llama.cpp reads the weights outside the GIL, so a cold process loads the model while it
-        imports Chroma, loads the embedder and retrieves, instead of after them. ``llm`` waits for
-        the thread. llama.cpp silences stdout and stderr (file descriptors 1 and 2) while it loads,
-        so a caller must not print before ``finish_preload``.
-        """
-        if self._llm_override != "auto" or self._preload is not None or "llm" in self.__dict__:
-            return
-        self._preload = threading.Thread(target=self._preload_llm, name="llm-preload", daemon=True)
-        self._preload.start()
-
-    def _preload_llm(self) -> None:
-        # An unexpected error is left for ``llm``, which builds again in the caller's thread and
-        # raises it there (a thread's exception would print a traceback and be lost).
-        with contextlib.suppress(Exception):
-            self._preloaded.append(self._build_llm())
-
-    def finish_preload(self) -> None:
-        """Wait for a model load started by ``preload_llm`` (nothing to wait for without one)."""
-        if self._preload is not None:
-            self._preload.join()
 
     @cached_property
     def answerer(self) -> Answerer:

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ import pytest
 from bot.cli import main
 from bot.config import Config
 from bot.store import ChromaStore
-from tests.conftest import CORPUS, ROOT, FakeLLM
+from tests.conftest import CORPUS, ROOT
 
 
 @pytest.fixture
@@ -190,48 +189,3 @@ def test_a_query_only_store_never_builds_the_llama_index_writer(config: Config) 
     assert "_li" in store.__dict__ and [i for i, _ in store.query(np.ones(384, dtype=np.float32), 3)] == [
         "c1"
     ]
-
-
-def test_bot_ask_loads_the_model_once_in_a_thread_while_retrieval_starts(
-    config: Config, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`bot ask` starts the model load first; the answer waits for that load, never a second one."""
-    import threading
-
-    import bot.llm
-    from bot.service import Bot
-
-    loads: list[str] = []
-
-    def slow_load(cfg: Config) -> FakeLLM:
-        time.sleep(0.3)
-        loads.append(threading.current_thread().name)
-        return FakeLLM("Yaffa Adar")
-
-    monkeypatch.setattr(bot.llm, "make_llm", slow_load)
-    b = Bot(config)
-    b.preload_llm()
-    assert loads == []  # returned at once: the load goes on in the background
-    assert isinstance(b.llm, FakeLLM) and b.llm_error is None
-    b.preload_llm()  # a loaded model is not loaded again
-    assert loads == ["llm-preload"]
-
-
-def test_a_preload_failure_is_reported_as_without_one(
-    config: Config, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import bot.llm
-    from bot.service import Bot
-
-    unknown = Bot(config.with_(llm="nosuch"))
-    unknown.preload_llm()
-    assert unknown.llm is None and "unknown BOT_LLM='nosuch'" in (unknown.llm_error or "")
-
-    def broken(cfg: Config) -> None:
-        raise RuntimeError("bug in a back end")
-
-    monkeypatch.setattr(bot.llm, "make_llm", broken)
-    b = Bot(config)
-    b.preload_llm()
-    with pytest.raises(RuntimeError, match="bug in a back end"):  # raised where the model is used
-        b.llm  # noqa: B018
