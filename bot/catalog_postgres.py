@@ -124,7 +124,12 @@ class PostgresCatalog(Catalog):
         self._connect()
         with self._errors(), self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            self._conn.execute(_SCHEMA)
+            # Only a new database gets the DDL: CREATE INDEX IF NOT EXISTS still takes a share lock
+            # on its table, and a reader opening the catalog while a writer holds row locks on two
+            # tables then deadlocked with it ("deadlock detected" in the kill -9 test's poller).
+            # The schema is created in one transaction, so its last table says it is all there.
+            if self._conn.execute("SELECT to_regclass('claims')").fetchone() == (None,):
+                self._conn.execute(_SCHEMA)
         found = self.set_meta_default("schema_version", str(SCHEMA_VERSION))
         if int(found) != SCHEMA_VERSION:
             raise StoreError(
