@@ -44,11 +44,6 @@ MAX_QUESTION_CHARS = 2000
 # ones of the retrieved passages (it knows "Iran" freed the Americans; the sentence saying so ranked
 # fifth). Checked there like any other phrase: that sentence must hold it and be about the question.
 WIDER_SENTENCES = 12
-# A question asking for a name, place, date or number whose phrase failed every check is refused,
-# not answered with a quoted sentence: such quotes were right 3 times in 32 on RealTimeQA and never
-# within the gold set's length bound, while they answered 17 of the sealed set's 35 questions that
-# must be refused. "Why" and "what did X say" questions still get the quoted clause.
-QUOTE_ONLY_WHEN_NO_NAME = True
 REFUSAL_TEXT = "The corpus does not say."
 NO_SUPPORT = "No indexed passage supports an answer."
 UNVERIFIED_TEXT = "The sources found do not say it in a form I could verify."
@@ -143,7 +138,7 @@ class Answerer:
         """
         assert self.llm is not None
         ranked = self.scorer.rank(question, passages)
-        excerpts = select_excerpts(ranked, self.config.context_sentences, self.config.context_chars)
+        excerpts = self._excerpts(ranked)
         messages = build_messages(question, passages, excerpts, as_of, EXTRACT_PROMPT)
         answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
         t_gen = time.perf_counter()
@@ -169,7 +164,11 @@ class Answerer:
         if span is None:
             answer.notes.append(why)
             span, mode = listed_span(q, excerpts, passages), "extractive"  # the list it read, quoted
-        if span is None and QUOTE_ONLY_WHEN_NO_NAME and asks_for_a_thing(q.asked):
+        if span is None and asks_for_a_thing(q.asked):
+            # A name, place, date or number question whose phrase failed every check is refused, not
+            # answered with a quoted sentence: such quotes were right 3 times in 32 on RealTimeQA,
+            # never within the gold set's length bound, and answered 17 of the first sealed set's 35
+            # questions to refuse. "Why" and "what did X say" still get the quoted clause below.
             # The model naming something the sources do not back is not "the corpus does not say".
             text = REFUSAL_TEXT if is_refusal(raw) else UNVERIFIED_TEXT
             answer = self._refuse(answer, t0, f"No verified answer: {why}.", text)
@@ -200,8 +199,7 @@ class Answerer:
             yield Event("token", piece)
         return raw
 
-    def _excerpts(self, question: str, passages: list[Passage]) -> list[Excerpt]:
-        ranked = self.scorer.rank(question, passages)
+    def _excerpts(self, ranked: list[Excerpt]) -> list[Excerpt]:
         return select_excerpts(ranked, self.config.context_sentences, self.config.context_chars)
 
     def _write(
@@ -209,7 +207,7 @@ class Answerer:
     ) -> Iterator[Event]:
         """The model writes the answer; each sentence is kept only if a passage supports it."""
         assert self.llm is not None
-        excerpts = self._excerpts(question, passages)
+        excerpts = self._excerpts(self.scorer.rank(question, passages))
         messages = build_messages(question, passages, excerpts, as_of)
         answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
         t_gen = time.perf_counter()

@@ -329,7 +329,7 @@ def asks_for_a_name(question: str) -> bool:
 
 def asks_for_a_thing(question: str) -> bool:
     """A name, place, date, number, age or duration: a phrase answers it, a quoted sentence does not."""
-    return asks_for_a_name(question) or expected_kind(question) in ("date", "number", "age", "duration")
+    return asks_for_a_name(question) or expected_kind(question) in TYPED_KINDS
 
 
 def people_in(sentence: str) -> list[str]:

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.baselines import answer_rank, choose_questions, load_jsonl, passages_for  # noqa: E402
 from bot.config import Config  # noqa: E402
-from bot.evaluate import hit_at_k, markdown_table, percentile  # noqa: E402
+from bot.evaluate import git_state, hit_at_k, markdown_table, percentile  # noqa: E402
 from bot.exact import ExactIndex  # noqa: E402
 from bot.service import Bot  # noqa: E402
 from bot.store import ChromaStore  # noqa: E402
@@ -222,8 +222,6 @@ def parse_builds(text: str) -> list[Build]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import subprocess
-
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument(
         "--home", type=Path, required=True, help="a store holding the RealTimeQA articles (read only)"
@@ -242,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="JSON results file (default: print only)")
     args = p.parse_args(argv)
 
-    sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    sha, dirty = git_state()
     with tempfile.TemporaryDirectory(prefix="ann-") as tmp:
         home = copy_store(args.home, Path(tmp) / "store") if args.home.exists() else args.home
         bot = Bot(Config.from_env(home=home, llm="none"), llm=None)
@@ -255,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = run(bot, questions, efs, parse_builds(args.build), scale)
     report["meta"] = {
         "started": datetime.now().isoformat(timespec="seconds"),
-        "git": sha.stdout.strip(),
+        "git": sha + (" (dirty tree)" if dirty else ""),
         "store": str(args.home),
         "articles": n_docs,
         "chunks": n_chunks,
