@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from bot.answertype import expected_kind, why_not_an_answer
 from bot.cite import CitationChecker, is_refusal
 from bot.compose import compose
+from bot.compound import join_answers, split_question
 from bot.context import Excerpt, SentenceScorer, select_excerpts
 from bot.extract import (
     DONT_KNOW,
@@ -97,6 +98,10 @@ class Answerer:
     ) -> Iterator[Event]:
         t0 = time.perf_counter()
         question = check_question(question)
+        parts = split_question(question)
+        if len(parts) > 1:
+            yield from self._compound(question, parts, history, as_of)
+            return
         standalone = question
         if history:
             from bot.followup import rewrite_question
@@ -119,6 +124,27 @@ class Answerer:
             yield from self._write(answer, standalone, found.passages, as_of, t0)
         else:
             yield from self._compose(answer, standalone, found.passages, as_of, t0, asked=question)
+
+    def _compound(
+        self, question: str, parts: list[str], history: list[Message] | None, as_of: date | None
+    ) -> Iterator[Event]:
+        """Each part answered in turn; a later part reads the earlier ones as its conversation."""
+        answers: list[Answer] = []
+        turns: list[Message] = list(history or [])
+        for n, part in enumerate(parts, 1):
+            yield Event("status", f"Part {n} of {len(parts)}: {part}")
+            if n > 1:
+                yield Event("token", " · ")  # the draft shows where the next part's words begin
+            final = None
+            for event in self.stream(part, turns, as_of):
+                if event.kind == "answer":
+                    final = event.answer
+                else:
+                    yield event
+            assert final is not None
+            answers.append(final)
+            turns += [{"role": "user", "content": part}, {"role": "assistant", "content": final.text}]
+        yield Event("answer", answer=join_answers(question, answers))
 
     def _compose(
         self,

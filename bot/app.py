@@ -113,7 +113,7 @@ def pending_html(raw: str, status: str) -> str:
     """The answer while it streams: the model's raw words, or what the bot is doing before them."""
     if not raw:
         return f'<div class="nb-msg nb-note nb-cursor">{esc(status)}</div>'
-    note = f"{esc(status)} · " if status.startswith("Searching for") else ""
+    note = f"{esc(status)} · " if status.startswith(("Searching for", "Part ")) else ""
     note = f'<div class="nb-note">{note}Draft: each sentence is checked against the sources when done.</div>'
     return f'<div class="nb-msg">{note}<div class="nb-answer nb-draft nb-cursor">{esc(raw)}</div></div>'
 

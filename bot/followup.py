@@ -1,8 +1,11 @@
 """Follow-up questions ("When was that?") rewritten into standalone ones before retrieval.
 
-The model rewrites when one is configured; its output is only accepted if it looks like a question
-of sensible length that keeps the follow-up's own words, otherwise (and with no model) the previous
-question is prepended, which retrieval handles well because it carries the missing subject.
+A "he"/"she" whose person the bot's last answer names, alone, is replaced by that name: the 0.5B
+model's rewrite picked the wrong person ("When did he arrive?" after an answer naming Abu Marzouk
+became "When did Zakharova arrive?"). Otherwise the model rewrites when one is configured; its
+output is only accepted if it looks like a question of sensible length that keeps the follow-up's
+own words, otherwise (and with no model) the previous question is prepended, which retrieval
+handles well because it carries the missing subject.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from bot.extract import people_in
 from bot.text import content_words, key_terms
 
 if TYPE_CHECKING:
@@ -38,6 +42,9 @@ def rewrite_question(question: str, history: list[Message], llm: LLM | None) -> 
     previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
     if not previous or not needs_rewrite(question):
         return question
+    named = resolve_person(question, history)
+    if named:
+        return named
     if llm is not None:
         rewritten = _model_rewrite(question, history, llm)
         if rewritten:
@@ -60,3 +67,39 @@ def _model_rewrite(question: str, history: list[Message], llm: LLM) -> str | Non
     if 8 <= len(candidate) <= 300 and candidate.endswith("?") and keeps_words and adds_context:
         return candidate
     return None
+
+
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
+# "her" before these is the person ("about her?", "did she meet her in"), otherwise a possessive.
+_AFTER_OBJECT = re.compile(
+    r"^\s*(?:$|[?.!,;:]|(?:in|on|at|about|to|from|with|for|by|and|or|as|after|before)\b)", re.I
+)
+
+
+def resolve_person(question: str, history: list[Message]) -> str | None:
+    """The follow-up with its person pronouns replaced by the one person the last answer names.
+
+    None when the question has no such pronoun, or the last answer names no person or several (a
+    list answer: "she" could be any of them), or the question still points back otherwise ("that")."""
+    if not _PERSON_PRONOUN.search(question):
+        return None
+    answers = [m["content"] for m in history if m.get("role") == "assistant" and m.get("content")]
+    if not answers:
+        return None
+    people = list(dict.fromkeys(people_in(re.sub(r"\s*\[\d+\]", "", answers[-1]))))
+    if len(people) != 1:
+        return None
+    name = people[0]
+
+    def replace(m: re.Match[str]) -> str:
+        word = m.group(1).lower()
+        if word in ("his", "hers") or (word == "her" and not _AFTER_OBJECT.match(question[m.end() :])):
+            return f"{name}'s"
+        return name
+
+    if _OTHER_POINTER.search(question):
+        return None  # "Who did he meet there?": the name alone does not make it standalone
+    return _PERSON_PRONOUN.sub(replace, question)
+
+
+_OTHER_POINTER = re.compile(r"\b(that|this|it|then|there|else|other|they|them|their|those|these)\b", re.I)
