@@ -61,6 +61,8 @@ def join_answers(question: str, parts: list[Answer]) -> Answer:
     )
     answer.notes = [f"part {n}: {note}" for n, p in enumerate(parts, 1) for note in p.notes]
     answer.model_context = [x for p in parts for x in p.model_context]
+    # Shown as "Searched for: ..." so the reader sees how the question was split and resolved.
+    answer.rewritten_question = " / ".join(p.rewritten_question or p.question for p in parts)
     answer.refusal_reason = "; ".join(p.refusal_reason for p in parts if p.refusal_reason) or None
     for p in parts:
         for key, value in p.timings_ms.items():

@@ -68,6 +68,8 @@ def scripted(messages: list[Message]) -> str:
         return "in November 2023"
     if "November 2023" in question:
         return NOVEMBER_REPLY
+    if "mother" in question:
+        return "Yelena Trufanova"
     if "Zorblat festival" in question:
         return "The Zorblat festival of light puppetry will open in Tallinn on 3 March 2024."
     if "Zorblat congress" in question:
@@ -177,6 +179,16 @@ def test_follow_up_is_rewritten_and_the_note_shows_it(client: Client) -> None:
     note = re.search(r'<div class="nb-note">Searched for: (.*?)</div>', final)
     assert note and "Yelena Trufanova" in visible_text(note.group(1))
     assert 'id="src-2-1"' in final, "source anchors are unique per answer"
+
+
+def test_a_compound_question_gets_one_cited_sentence_per_part(client: Client) -> None:
+    final, shown = ask(client, "Who is Alexander Trufanov's mother and when was she released?")
+    assert any("Part 2 of 2" in s for s in shown), "the page says which part it is answering"
+    text = visible_text(final)
+    assert "Yelena Trufanova" in text and "She was released in November 2023" in text, text
+    assert 'href="#src-1-1"' in final and 'href="#src-1-2"' in final, "each part cites its own source"
+    note = re.search(r'<div class="nb-note">Searched for: (.*?)</div>', final)
+    assert note and "When was Yelena Trufanova released?" in visible_text(note.group(1))
 
 
 def test_refusal_is_shown_plainly(client: Client) -> None:
