@@ -109,6 +109,33 @@ def locate(phrase: str, excerpts: list[Excerpt], passages: list[Passage], questi
     return best[1] if best else None
 
 
+MIN_RUN_WORDS = 3
+
+
+def copied_run(phrase: str, excerpts: list[Excerpt], passages: list[Passage], question: str) -> str | None:
+    """The longest run of the phrase's words (at least 3) that an excerpt sentence writes verbatim and
+    that says something the question does not.
+
+    Why: the 0.5B often wraps the words it copied in its own paraphrase of the question ("Israeli
+    representatives ... asked Russia to continue active work on this file" for a sentence that says
+    "with requests to continue active work on this file"). The paraphrase fails ``locate``; the
+    copied words are the answer. A run of only the question's words ("negative perception of
+    Russia's interaction with Hamas" for "Why did ... change its negative perception ...?") is not.
+    """
+    tokens = phrase.split()
+    if len(tokens) <= MIN_RUN_WORDS:
+        return None
+    sentences = [normalise(passages[ex.passage].text[ex.start : ex.end]) for ex in excerpts]
+    asked = {normalise(w) for w in re.findall(r"[\w'’\-]+", question)} | set(content_words(question))
+    for size in range(len(tokens) - 1, MIN_RUN_WORDS - 1, -1):
+        for i in range(len(tokens) - size + 1):
+            run = " ".join(tokens[i : i + size]).strip(" ,;:\"'“”")
+            new = [w for w in content_words(run) if w not in asked and w not in GENERIC_WORDS]
+            if new and any(re.search(rf"(?<![\w]){re.escape(normalise(run))}(?![\w])", t) for t in sentences):
+                return run
+    return None
+
+
 def _units(p: Passage, ex: Excerpt, with_byline: bool) -> list[tuple[int, int, bool]]:
     """The excerpt's sentences, and the article's byline (cited by the passage's first sentence)."""
     units: list[tuple[int, int, bool]] = [

@@ -24,6 +24,7 @@ from bot.extract import (
     asks_for_several,
     byline,
     clean_phrase,
+    copied_run,
     described_name,
     describes,
     expand_to_list,
@@ -72,6 +73,9 @@ def verified_span(
         span = locate(trimmed, excerpts, passages, q.searched) if trimmed else None
         if span is None and trimmed and wider:
             span = locate(trimmed, wider, passages, q.searched)
+        if span is None and trimmed:  # the words it copied, without its paraphrase around them
+            run = copied_run(trimmed, [*excerpts, *(wider or [])], passages, q.asked)
+            span = locate(run, [*excerpts, *(wider or [])], passages, q.searched) if run else None
     if span is None:
         return None, f"the model's phrase is not in what it read: {phrase!r}"
     top = max(excerpts, key=lambda x: x.score) if excerpts else None  # excerpts are in reading order

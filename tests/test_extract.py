@@ -12,6 +12,7 @@ from bot.extract import (
     asks_for_several,
     candidates,
     clean_phrase,
+    copied_run,
     described_name,
     describes,
     expand_to_list,
@@ -240,3 +241,31 @@ def test_which_and_where_questions_ask_for_a_name() -> None:
     assert not asks_for_a_name("Who is Abu Marzouk?")  # a description is asked
     assert not asks_for_a_name("What did Zakharova say?")
     assert not asks_for_a_name("What percentage of people have immunity?")
+
+
+def test_the_copied_words_inside_a_paraphrase_are_the_phrase() -> None:
+    sentence = (
+        '"This was expressed in numerous appeals to us by Israeli representatives, including the Israeli '
+        'Embassy in Moscow, with requests to continue active work on this file," the diplomat added.'
+    )
+    passage = Passage("d#0", "d", sentence, 0, len(sentence))
+    excerpts = [Excerpt(0, 0, len(sentence), 1.0)]
+    question = "What did Israeli representatives, including the Israeli Embassy in Moscow, ask Russia to do?"
+    reply = "Israeli representatives, including the Israeli Embassy in Moscow, asked Russia to continue active work on this file"
+    assert copied_run(reply, excerpts, [passage], question) == "to continue active work on this file"
+    # Only the question's own words copied: no answer in them.
+    why = "Why did the Israeli Embassy in Moscow ask Russia for numerous appeals?"
+    assert copied_run("Because the Israeli Embassy in Moscow asked", excerpts, [passage], why) is None
+    assert copied_run("continue active work", excerpts, [passage], question) is None  # already a phrase
+
+
+def test_a_paraphrased_reply_is_composed_from_the_words_it_copied(corpus_home: Path) -> None:
+    reply = "Israeli representatives, including the Israeli Embassy in Moscow, asked Russia to continue active work on this file"
+    bot = Bot(make_config(corpus_home), llm=FakeLLM(reply))
+    answer = bot.ask(
+        "What did Israeli representatives, including the Israeli Embassy in Moscow, ask Russia to do?"
+    )
+    assert answer.mode == "composed", answer.notes
+    assert "continue active work on this file" in answer.text and "asked Russia" not in answer.text
+    quote = answer.citations[0].to_dict()["quote"]
+    assert "continue active work on this file" in quote
