@@ -111,7 +111,7 @@ def _subject_question(q: str, phrase: str) -> str | None:
     if m:
         rest = m.group(1)
     else:
-        m = re.match(r"^(?:which|what) ((?:[\w'’-]+ ){1,4}?)((?:" + _AUX + r"|\w+ed)\b.*)$", q, re.I)
+        m = re.match(r"^(?:which|what) ((?:[\w'’-]+ ){1,4}?)((?:" + _VERB + r")(?=\s|$).*)$", q, re.I)
         if not m or m.group(1).strip().lower() in {"is", "was", "did", "does", "do"}:
             return None
         rest = m.group(2)
@@ -123,6 +123,13 @@ def _subject_question(q: str, phrase: str) -> str | None:
     if first.lower() in {"did", "does", "do", "will", "would", "can", "could"}:
         return None  # "Who did X meet" asks for an object: the phrase alone reads better
     return f"{phrase} {_agree(first, phrase)} {tail}".strip()
+
+
+# Where the asked noun phrase ends: an auxiliary, a regular past, or an irregular one ("Which Hamas
+# leader said Trufanov was included ...": without "said" the noun phrase ran on to "was" and the
+# sentence dropped "said Trufanov"). Irregular pasts that are also common nouns (set, cut) are left out.
+_NOT_VERBS = frozenset("set cut put hit let quit shut left led ate".split())  # noqa: SIM905
+_VERB = "|".join([_AUX, r"\w+ed", *sorted(v for v in _IRREGULAR.values() if v not in _NOT_VERBS)])
 
 
 def _when_did(q: str, phrase: str) -> str | None:

@@ -449,7 +449,11 @@ def about_question(question: str, phrase: str, sentence: str, names_only: bool =
     return sum(hits.values()) / len(wanted)
 
 
-_ROLE_QUESTION = re.compile(r"^\W*who (?:is|was|are|were) (?:the|a|an) (.+?)\W*$", re.I)
+# "Who is the prime minister of Israel?", and "Who is Israel's ambassador there?": the role is asked
+# of a possessor (a name with "'s"), so the phrase must stand next to the role's words too.
+_ROLE_QUESTION = re.compile(
+    r"^\W*(?i:who) (?i:is|was|are|were) (?:(?i:the|a|an)|(?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*['’]s) (.+?)\W*$"
+)
 
 
 def role_words(question: str) -> list[str]:

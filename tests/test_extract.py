@@ -16,7 +16,9 @@ from bot.extract import (
     described_name,
     describes,
     expand_to_list,
+    fills_role,
     locate,
+    role_words,
     trim_echo,
 )
 from bot.service import Bot
@@ -269,3 +271,11 @@ def test_a_paraphrased_reply_is_composed_from_the_words_it_copied(corpus_home: P
     assert "continue active work on this file" in answer.text and "asked Russia" not in answer.text
     quote = answer.citations[0].to_dict()["quote"]
     assert "continue active work on this file" in quote
+
+
+def test_a_role_asked_of_a_possessor_must_stand_next_to_the_phrase() -> None:
+    assert role_words("Who is Israel's ambassador there?") == ["ambassador"]
+    assert role_words("Who is Alexander Trufanov's mother?") == ["mother"]
+    assert role_words("Who is Abu Marzouk?") == []  # a description is asked, not a role
+    sentence = "Appeals came from Israeli representatives, including the Israeli Embassy in Moscow."
+    assert not fills_role(["ambassador"], "Embassy", sentence)
