@@ -71,6 +71,7 @@ a.nb-cite { text-decoration: none; font-weight: 600; font-size: .85em; vertical-
   border-top: 1px solid var(--border-color-primary, #ddd); }
 .nb-sources-head { font-size: .8rem; text-transform: uppercase; letter-spacing: .05em; opacity: .7; }
 .nb-source { margin: .5rem 0; }
+.nb-also { font-size: .85rem; opacity: .8; margin-top: .3rem; }
 .nb-source summary { cursor: pointer; font-weight: 600; }
 .nb-num { display: inline-block; min-width: 1.6em; margin-right: .3em; font-weight: 700; }
 .nb-meta { font-weight: 400; font-size: .85rem; opacity: .75; }
@@ -167,8 +168,22 @@ def _source_html(c: Citation, turn: int) -> str:
     return (
         f'<details class="nb-source" id="src-{turn}-{c.n}" open><summary><span class="nb-num">[{c.n}]</span>'
         f"{esc(p.title or p.doc_id)} {meta_html(p)}</summary>"
-        f'<div class="nb-passage">{body}</div></details>'
+        f'<div class="nb-passage">{body}</div>{also_html(p)}</details>'
     )
+
+
+def also_html(p: Passage) -> str:
+    """The story's wire copies (bot.copies) under its passage: each outlet, linked, with its date."""
+    items = []
+    for c in p.also:
+        name = esc(str(c.get("source") or c.get("title") or c.get("doc_id", "")))
+        url = str(c.get("url") or "")
+        if url.startswith(("http://", "https://")):
+            name = (
+                f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer nofollow">{name}</a>'
+            )
+        items.append(name + (f" ({esc(str(c['published']))})" if c.get("published") else ""))
+    return f'<div class="nb-also">Also published by {", ".join(items)}</div>' if items else ""
 
 
 def meta_html(p: Passage) -> str:

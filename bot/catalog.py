@@ -55,6 +55,21 @@ class DocRecord:
 
 
 @dataclass
+class CopyRecord:
+    """Another document holding the same story (a wire copy), as shown under "also published by"."""
+
+    doc_id: str
+    title: str
+    source: str
+    url: str
+    published: str | None
+    similarity: float  # exact Jaccard of the two texts' word shingles (bot.copies)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
 class FeedRecord:
     url: str
     title: str
@@ -142,6 +157,23 @@ class Catalog(ABC):
         self, query: str, limit: int, day_range: tuple[int, int] | None = None
     ) -> list[tuple[str, float]]:
         """Ranked full-text search over title and body: (chunk_id, score) best first, higher = better."""
+
+    # --- wire copies (bot.copies) ---------------------------------------------------------------
+    @abstractmethod
+    def copy_candidates(self, keys: list[int], exclude: str = "") -> list[str]:
+        """Documents sharing at least one MinHash band key with ``keys`` (to be checked exactly)."""
+
+    @abstractmethod
+    def set_copies(
+        self, doc_id: str, content_hash: str, keys: list[int], links: list[tuple[str, str, float]]
+    ) -> bool:
+        """Replace a document's band keys and its copy links ``(other_id, other_hash, similarity)``,
+        both directions, unless the document no longer holds ``content_hash`` (then False)."""
+
+    @abstractmethod
+    def copies_of(self, doc_ids: Iterable[str], min_similarity: float = 0.0) -> dict[str, list[CopyRecord]]:
+        """Each document's current copies, most similar first. A link counts only while both of
+        its documents still hold the content hashes it was verified on: never a stale group."""
 
     # --- feeds ----------------------------------------------------------------------------------
     @abstractmethod

@@ -37,6 +37,7 @@ from bot.catalog import (
     SCHEMA_VERSION,
     Catalog,
     ClaimState,
+    CopyRecord,
     DocRecord,
     FeedRecord,
     StoreError,
@@ -101,6 +102,21 @@ CREATE TABLE IF NOT EXISTS claims (
     since DOUBLE PRECISION NOT NULL
 );
 """
+# Added after the first schema: created on a database that lacks them (see __init__).
+_SCHEMA_COPIES = """
+CREATE TABLE IF NOT EXISTS copy_bands (key BIGINT NOT NULL, doc_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS copy_bands_key ON copy_bands(key);
+CREATE INDEX IF NOT EXISTS copy_bands_doc ON copy_bands(doc_id);
+CREATE TABLE IF NOT EXISTS copy_links (
+    doc_id TEXT NOT NULL,
+    doc_hash TEXT NOT NULL,
+    other_id TEXT NOT NULL,
+    other_hash TEXT NOT NULL,
+    similarity DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (doc_id, other_id)
+);
+CREATE INDEX IF NOT EXISTS copy_links_other ON copy_links(other_id);
+"""
 # ts_rank_cd's weights are {D, C, B, A}: the title is indexed as B, the body as A.
 _RANK = "ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', c.tsv, q.q, 1)"
 _TSV = "setweight(to_tsvector('english', %s), 'B') || setweight(to_tsvector('english', %s), 'A')"
@@ -130,6 +146,8 @@ class PostgresCatalog(Catalog):
             # The schema is created in one transaction, so its last table says it is all there.
             if self._conn.execute("SELECT to_regclass('claims')").fetchone() == (None,):
                 self._conn.execute(_SCHEMA)
+            if self._conn.execute("SELECT to_regclass('copy_links')").fetchone() == (None,):
+                self._conn.execute(_SCHEMA_COPIES)
         found = self.set_meta_default("schema_version", str(SCHEMA_VERSION))
         if int(found) != SCHEMA_VERSION:
             raise StoreError(
@@ -214,6 +232,7 @@ class PostgresCatalog(Catalog):
         with self._tx() as db:
             db.execute("SELECT pg_advisory_xact_lock(1, hashtext(%s))", (article.doc_id,))
             db.execute("DELETE FROM docs WHERE doc_id=%s", (article.doc_id,))  # its chunks cascade
+            self._delete_copies(db, article.doc_id)
             db.execute(
                 "INSERT INTO docs VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 (
@@ -235,7 +254,13 @@ class PostgresCatalog(Catalog):
     def remove(self, doc_id: str) -> bool:
         with self._tx() as db:
             db.execute("SELECT pg_advisory_xact_lock(1, hashtext(%s))", (doc_id,))
+            self._delete_copies(db, doc_id)
             return db.execute("DELETE FROM docs WHERE doc_id=%s", (doc_id,)).rowcount > 0
+
+    @staticmethod
+    def _delete_copies(db: psycopg.Connection[Any], doc_id: str) -> None:
+        db.execute("DELETE FROM copy_bands WHERE doc_id=%s", (doc_id,))
+        db.execute("DELETE FROM copy_links WHERE doc_id=%s OR other_id=%s", (doc_id, doc_id))
 
     def set_origins(self, origins: list[tuple[str, str]]) -> None:
         with self._tx() as db, db.cursor() as cur:
@@ -280,6 +305,53 @@ class PostgresCatalog(Catalog):
             "SELECT chunk_id, doc_id, start_pos, end_pos FROM chunks WHERE chunk_id = ANY(%s)", (chunk_ids,)
         )
         return {str(r[0]): (str(r[1]), int(r[2]), int(r[3])) for r in rows}
+
+    # --- wire copies ----------------------------------------------------------------------------
+    def copy_candidates(self, keys: list[int], exclude: str = "") -> list[str]:
+        if not keys:
+            return []
+        rows = self._rows(
+            "SELECT DISTINCT doc_id FROM copy_bands WHERE key = ANY(%s) AND doc_id <> %s", (keys, exclude)
+        )
+        return sorted(str(r[0]) for r in rows)
+
+    def set_copies(
+        self, doc_id: str, content_hash: str, keys: list[int], links: list[tuple[str, str, float]]
+    ) -> bool:
+        with self._tx() as db:
+            db.execute("SELECT pg_advisory_xact_lock(1, hashtext(%s))", (doc_id,))
+            if not self._is_current(db, doc_id, content_hash):
+                return False
+            self._delete_copies(db, doc_id)
+            rows = [(doc_id, content_hash, o, oh, sim) for o, oh, sim in links if o != doc_id]
+            rows += [(o, oh, doc_id, content_hash, sim) for o, oh, sim in links if o != doc_id]
+            with db.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO copy_bands(key, doc_id) VALUES (%s,%s)", [(k, doc_id) for k in keys]
+                )
+                cur.executemany(
+                    "INSERT INTO copy_links VALUES (%s,%s,%s,%s,%s) ON CONFLICT (doc_id, other_id) DO UPDATE "
+                    "SET doc_hash=excluded.doc_hash, other_hash=excluded.other_hash, similarity=excluded.similarity",
+                    rows,
+                )
+            return True
+
+    def copies_of(self, doc_ids: Iterable[str], min_similarity: float = 0.0) -> dict[str, list[CopyRecord]]:
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return {}
+        rows = self._rows(
+            "SELECT l.doc_id, d.doc_id, d.title, d.source, d.url, d.published, l.similarity "
+            "FROM copy_links l JOIN docs a ON a.doc_id = l.doc_id AND a.content_hash = l.doc_hash "
+            "JOIN docs d ON d.doc_id = l.other_id AND d.content_hash = l.other_hash "
+            "WHERE l.doc_id = ANY(%s) AND l.similarity >= %s "
+            "ORDER BY l.similarity DESC, d.published NULLS LAST, d.doc_id",
+            (ids, min_similarity),
+        )
+        out: dict[str, list[CopyRecord]] = {}
+        for row in rows:
+            out.setdefault(str(row[0]), []).append(CopyRecord(*row[1:]))
+        return out
 
     # --- feeds ----------------------------------------------------------------------------------
     def add_feed(self, url: str, title: str = "") -> bool:

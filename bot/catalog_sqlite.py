@@ -25,6 +25,7 @@ from bot.catalog import (
     SCHEMA_VERSION,
     Catalog,
     ClaimState,
+    CopyRecord,
     DocRecord,
     FeedRecord,
     StoreError,
@@ -82,6 +83,18 @@ CREATE TABLE IF NOT EXISTS feed_items (
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, body, tokenize = 'porter unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS copy_bands (key INTEGER NOT NULL, doc_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS copy_bands_key ON copy_bands(key);
+CREATE INDEX IF NOT EXISTS copy_bands_doc ON copy_bands(doc_id);
+CREATE TABLE IF NOT EXISTS copy_links (
+    doc_id TEXT NOT NULL,
+    doc_hash TEXT NOT NULL,
+    other_id TEXT NOT NULL,
+    other_hash TEXT NOT NULL,
+    similarity REAL NOT NULL,
+    PRIMARY KEY (doc_id, other_id)
+);
+CREATE INDEX IF NOT EXISTS copy_links_other ON copy_links(other_id);
 CREATE TABLE IF NOT EXISTS claims (
     doc_id TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -191,6 +204,8 @@ class SQLiteCatalog(Catalog):
         rows = db.execute("SELECT rowid FROM chunks WHERE doc_id=?", (doc_id,)).fetchall()
         db.executemany("DELETE FROM chunks_fts WHERE rowid=?", rows)
         db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        db.execute("DELETE FROM copy_bands WHERE doc_id=?", (doc_id,))
+        db.execute("DELETE FROM copy_links WHERE doc_id=? OR other_id=?", (doc_id, doc_id))
         return db.execute("DELETE FROM docs WHERE doc_id=?", (doc_id,)).rowcount > 0
 
     def set_origins(self, origins: list[tuple[str, str]]) -> None:
@@ -250,6 +265,49 @@ class SQLiteCatalog(Catalog):
             f"SELECT chunk_id, doc_id, start, end FROM chunks WHERE chunk_id IN ({marks})", chunk_ids
         ).fetchall()
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    # --- wire copies ----------------------------------------------------------------------------
+    def copy_candidates(self, keys: list[int], exclude: str = "") -> list[str]:
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = self._db.execute(
+            f"SELECT DISTINCT doc_id FROM copy_bands WHERE key IN ({marks}) AND doc_id != ?", [*keys, exclude]
+        ).fetchall()
+        return sorted(str(r[0]) for r in rows)
+
+    def set_copies(
+        self, doc_id: str, content_hash: str, keys: list[int], links: list[tuple[str, str, float]]
+    ) -> bool:
+        with self.transaction() as db:
+            row = db.execute("SELECT content_hash FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
+            if row is None or row[0] != content_hash:
+                return False
+            db.execute("DELETE FROM copy_bands WHERE doc_id=?", (doc_id,))
+            db.execute("DELETE FROM copy_links WHERE doc_id=? OR other_id=?", (doc_id, doc_id))
+            db.executemany("INSERT INTO copy_bands(key, doc_id) VALUES (?,?)", [(k, doc_id) for k in keys])
+            rows = [(doc_id, content_hash, o, oh, sim) for o, oh, sim in links if o != doc_id]
+            rows += [(o, oh, doc_id, content_hash, sim) for o, oh, sim in links if o != doc_id]
+            db.executemany("INSERT OR REPLACE INTO copy_links VALUES (?,?,?,?,?)", rows)
+            return True
+
+    def copies_of(self, doc_ids: Iterable[str], min_similarity: float = 0.0) -> dict[str, list[CopyRecord]]:
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            "SELECT l.doc_id, d.doc_id, d.title, d.source, d.url, d.published, l.similarity "
+            "FROM copy_links l JOIN docs a ON a.doc_id = l.doc_id AND a.content_hash = l.doc_hash "
+            "JOIN docs d ON d.doc_id = l.other_id AND d.content_hash = l.other_hash "
+            f"WHERE l.doc_id IN ({marks}) AND l.similarity >= ? "
+            "ORDER BY l.similarity DESC, d.published, d.doc_id",
+            [*ids, min_similarity],
+        ).fetchall()
+        out: dict[str, list[CopyRecord]] = {}
+        for row in rows:
+            out.setdefault(str(row[0]), []).append(CopyRecord(*row[1:]))
+        return out
 
     # --- feeds ----------------------------------------------------------------------------------
     def add_feed(self, url: str, title: str = "") -> bool:

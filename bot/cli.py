@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
 
+    p = sub.add_parser("copies", help="wire copies: the documents that hold the same story")
+    p.add_argument("--relink", action="store_true", help="find the copies among every stored document again")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_copies)
+
     p = sub.add_parser("remove", help="delete a document and all its chunks")
     p.add_argument("doc_ids", nargs="+")
     p.set_defaults(func=cmd_remove)
@@ -226,7 +231,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         elif r.status == "failed":
             print(f"failed: {r.origin}: {r.reason}", file=sys.stderr)
         elif len(results) <= 50:
-            print(f"{r.status}: {r.doc_id} ({r.chunks} chunks) {r.title}")
+            copies = f" [a copy of {', '.join(r.copy_of)}]" if r.copy_of else ""
+            print(f"{r.status}: {r.doc_id} ({r.chunks} chunks) {r.title}{copies}")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     print(f"{summary or 'nothing to ingest'}; store: {bot.config.home}", file=sys.stderr)
     ok = any(r.status != "failed" for r in results)
@@ -386,6 +392,29 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_copies(args: argparse.Namespace) -> int:
+    """List each document that has wire copies, with them (``--relink`` recomputes them first)."""
+    bot = make_bot(args)
+    if args.relink:
+        n_docs, n_links = bot.indexer.link_copies()
+        print(f"relinked {n_docs} documents: {n_links} copy pairs", file=sys.stderr)
+    docs = bot.docs()
+    copies = bot.catalog.copies_of([d.doc_id for d in docs], bot.config.copy_threshold)
+    rows = [(d, copies[d.doc_id]) for d in docs if d.doc_id in copies]
+    if args.json:
+        out = [
+            {"doc_id": d.doc_id, "source": d.source, "copies": [c.to_dict() for c in cs]} for d, cs in rows
+        ]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    for d, cs in rows:
+        print(f"{d.doc_id}\t{d.source or '-'}\t{d.title}")
+        for c in cs:
+            print(f"    {c.similarity:.2f}  {c.doc_id}\t{c.source or '-'}\t{c.published or '-'}")
+    print(f"{len(rows)} of {len(docs)} documents have copies", file=sys.stderr)
+    return 0
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     bot = make_bot(args)
     status = 0
@@ -410,7 +439,7 @@ def _warn_llm(bot: Bot) -> None:
 def _citation_fields(p: Any) -> dict[str, Any]:
     return {
         "doc_id": p.doc_id, "title": p.title, "source": p.source, "published": p.published,
-        "url": p.url, "text": p.text, "start": p.start, "end": p.end,
+        "url": p.url, "text": p.text, "start": p.start, "end": p.end, "also_published_by": p.also,
     }  # fmt: skip
 
 
@@ -430,4 +459,14 @@ def format_citation(c: Citation) -> str:
     p = c.passage
     head = f"[{c.n}] {p.title} — {', '.join(x for x in (p.source, p.published or '') if x)}"
     text = p.text[: c.quote_start] + "»" + p.text[c.quote_start : c.quote_end] + "«" + p.text[c.quote_end :]
-    return f"{head}\n    {text}"
+    also = f"\n    also published by {also_published_by(p.also)}" if p.also else ""
+    return f"{head}\n    {text}{also}"
+
+
+def also_published_by(copies: list[dict[str, Any]]) -> str:
+    """ "AP (2023-11-05), The Guardian, …": each copy's source (else its title) and date."""
+    parts = []
+    for c in copies:
+        name = c.get("source") or c.get("title") or c.get("doc_id", "")
+        parts.append(f"{name} ({c['published']})" if c.get("published") else str(name))
+    return ", ".join(parts)

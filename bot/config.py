@@ -97,6 +97,9 @@ class Config:
     reranker: str = "heuristic"  # or "rrf" / "dense" (ablations); see bot.rerank.BACKENDS
     date_aware: int = 1  # 0 turns off date parsing in retrieval (ablations)
     per_doc: int = 2  # most passages one article may fill in the top-k while others qualify
+    # Wire copies (bot.copies): two articles whose word 5-shingle sets have at least this Jaccard
+    # similarity are copies of one story; retrieval keeps one and lists the others. 0 = off.
+    copy_threshold: float = 0.5
 
     # Web chat.
     host: str = "127.0.0.1"
@@ -178,6 +181,8 @@ class Config:
             raise ConfigError("BOT_EMBEDDER=openai needs BOT_EMBEDDER_URL (e.g. http://host:8080/v1)")
         if self.catalog_url and not self.catalog_url.startswith(("postgresql://", "postgres://")):
             raise ConfigError("BOT_CATALOG_URL must be a postgresql:// URL (empty = SQLite under BOT_HOME)")
+        if not 0.0 <= self.copy_threshold <= 1.0:
+            raise ConfigError("BOT_COPY_THRESHOLD must be between 0 (off) and 1")
         if self.answer_style not in ("compose", "generate"):
             raise ConfigError("BOT_ANSWER_STYLE must be 'compose' or 'generate'")
 

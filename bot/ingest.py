@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from bot.store import VectorStore
 
 
+MAX_COPY_CHECKS = 200
+
+
 @dataclass
 class IngestResult:
     origin: str
@@ -39,6 +42,7 @@ class IngestResult:
     title: str = ""
     chunks: int = 0
     reason: str = ""
+    copy_of: list[str] = field(default_factory=list)  # documents found holding the same story
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -52,6 +56,8 @@ class _Pending:
     original: str
     status: str
     vectors: Any = None
+    keys: list[int] | None = None  # MinHash band keys (None: copy detection is off)
+    links: list[tuple[str, str, float]] = field(default_factory=list)  # (copy doc_id, its hash, Jaccard)
 
 
 @dataclass
@@ -88,6 +94,11 @@ class Indexer:
         self.vectors = vectors
         self.embedder = embedder
         self.embedded_chunks = 0  # counted so tests and benchmarks can see re-ingest embeds nothing
+        self.copy_seconds = 0.0  # time spent finding wire copies (evals/wirecopies.py reports it)
+        # Documents of the current run not yet in the catalog: (content hash, shingles) by doc_id,
+        # and doc_ids by band key, so two copies in one folder or batch find each other.
+        self._run_docs: dict[str, tuple[str, set[str]]] = {}
+        self._run_keys: dict[int, list[str]] = {}
         self._lock = write_lock or threading.Lock()
         with self._lock:  # one indexer of this process writes at a time (the chat, its feed refresher)
             self._check_store_identity()
@@ -153,6 +164,7 @@ class Indexer:
         self, items: Iterable[tuple[Article | DocumentError, Path | None]], progress: bool = False
     ) -> list[IngestResult]:
         results: list[IngestResult] = []
+        self._run_docs, self._run_keys = {}, {}
         known = self.catalog.hashes()
         batch: list[_Pending] = []
         bar = _progress_bar(progress)
@@ -214,7 +226,62 @@ class Indexer:
             self.catalog.release([article.doc_id])
             raise
         known[article.doc_id] = digest  # a later duplicate in the same run is "unchanged"
-        return _Pending(article, digest, chunks, original, "updated" if old else "added")
+        pending = _Pending(article, digest, chunks, original, "updated" if old else "added")
+        if self.config.copy_threshold > 0:
+            try:
+                pending.keys, pending.links = self._find_copies(article.doc_id, digest, article.text)
+            except BaseException:
+                self.catalog.release([article.doc_id])
+                raise
+        return pending
+
+    def _find_copies(
+        self, doc_id: str, digest: str, text: str
+    ) -> tuple[list[int], list[tuple[str, str, float]]]:
+        """Band keys of ``text`` and the documents (stored, or earlier in this run) that are wire
+        copies of it: LSH candidates whose exact shingle Jaccard reaches ``copy_threshold``."""
+        import time
+
+        from bot.copies import fingerprint, jaccard, shingles
+
+        t0 = time.perf_counter()
+        fp = fingerprint(text)
+        found: dict[str, tuple[str, float]] = {}
+        in_run = {d for k in fp.keys for d in self._run_keys.get(k, ()) if d != doc_id}
+        for other in sorted(in_run):
+            other_hash, other_shingles = self._run_docs[other]
+            sim = jaccard(fp.shingles, other_shingles)
+            if sim >= self.config.copy_threshold:
+                found[other] = (other_hash, sim)
+        stored = [d for d in self.catalog.copy_candidates(fp.keys, exclude=doc_id) if d not in in_run]
+        # A text shared by very many documents (a scraped ad form) is checked against the first
+        # MAX_COPY_CHECKS only: each check reads and shingles a stored text.
+        for record in self.catalog.docs_by_ids(stored[:MAX_COPY_CHECKS]):
+            other_text = self.catalog.text(record.doc_id) or ""
+            sim = jaccard(fp.shingles, shingles(other_text))
+            if sim >= self.config.copy_threshold:
+                found[record.doc_id] = (record.content_hash, sim)
+        self._run_docs[doc_id] = (digest, fp.shingles)
+        for k in fp.keys:
+            self._run_keys.setdefault(k, []).append(doc_id)
+        self.copy_seconds += time.perf_counter() - t0
+        links = [(other, h, round(sim, 4)) for other, (h, sim) in sorted(found.items())]
+        return fp.keys, links
+
+    def link_copies(self) -> tuple[int, int]:
+        """Find the wire copies among every stored document (stores ingested before copies were
+        detected, or after ``BOT_COPY_THRESHOLD`` changed): (documents, copy pairs) written; each
+        pair is found once, by the later of its two documents in doc_id order."""
+        self._run_docs, self._run_keys = {}, {}
+        n_docs = n_links = 0
+        with self._lock:
+            for record in sorted(self.catalog.docs(), key=lambda d: d.doc_id):
+                text = self.catalog.text(record.doc_id) or ""
+                keys, links = self._find_copies(record.doc_id, record.content_hash, text)
+                if self.catalog.set_copies(record.doc_id, record.content_hash, keys, links):
+                    n_docs += 1
+                    n_links += len(links)
+        return n_docs, n_links
 
     def _flush_or_release(self, batch: list[_Pending], bar: Any) -> list[IngestResult]:
         """Flush; if embedding fails (a server down), give the claims back so others may retry them."""
@@ -248,9 +315,18 @@ class Indexer:
         self.vectors.add(ids, vectors, [c.text for p in batch for c in p.chunks], metas)
         for p in batch:
             self.catalog.put(p.article, p.content_hash, p.chunks, p.original)
+            if p.keys is not None:
+                self.catalog.set_copies(p.article.doc_id, p.content_hash, p.keys, p.links)
         self.catalog.release([p.article.doc_id for p in batch])
         return [
-            IngestResult(p.article.origin, p.status, p.article.doc_id, p.article.title, len(p.chunks))
+            IngestResult(
+                p.article.origin,
+                p.status,
+                p.article.doc_id,
+                p.article.title,
+                len(p.chunks),
+                copy_of=[other for other, _, _ in p.links],
+            )
             for p in batch
         ]
 

@@ -73,6 +73,7 @@ class Retriever:
         t2 = time.perf_counter()
         mentions = [r for r in ranges if r.kind == "mention"]
         ranked = self.reranker.rerank(RerankInput(question, keywords, mentions, published), pool)
+        ranked = self.one_per_story(ranked)
         chosen = diversify(ranked, k, self.config.per_doc)
         t3 = time.perf_counter()
         timings = {"embed_query": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "rerank": (t3 - t2) * 1e3}
@@ -107,6 +108,30 @@ class Retriever:
         for cid, vec in self.vectors.vectors(missing).items():
             fused[cid]["dense"] = float(np.dot(qvec, vec))
         return self._passages(fused)
+
+    def one_per_story(self, ranked: list[Passage]) -> list[Passage]:
+        """Keep one article of each group of wire copies: the best-ranked one, whose passages are
+        then the story's; the copies ranked below it leave the list (so they cannot fill the top-k
+        with the same story) and are listed on its passages as "also published by"."""
+        if self.config.copy_threshold <= 0 or not ranked:
+            return ranked
+        copies = self.catalog.copies_of({p.doc_id for p in ranked}, self.config.copy_threshold)
+        if not copies:
+            return ranked
+        kept: set[str] = set()
+        dropped: set[str] = set()
+        out = []
+        for p in ranked:
+            if p.doc_id in dropped:
+                continue
+            if p.doc_id not in kept:
+                if any(c.doc_id in kept for c in copies.get(p.doc_id, ())):
+                    dropped.add(p.doc_id)
+                    continue
+                kept.add(p.doc_id)
+            p.also = [c.to_dict() for c in copies.get(p.doc_id, ())]
+            out.append(p)
+        return out
 
     def _passages(self, scored: dict[str, dict[str, float]]) -> list[Passage]:
         spans = self.catalog.chunk_spans(list(scored))

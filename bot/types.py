@@ -73,6 +73,8 @@ class Passage:
     published: str | None = None
     score: float = 0.0
     scores: dict[str, float] = field(default_factory=dict)
+    # Wire copies of this article (bot.copies): {doc_id, title, source, url, published, similarity}
+    also: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,6 +104,7 @@ class Citation:
             "quote": p.text[self.quote_start : self.quote_end],
             "quote_start": p.start + self.quote_start,
             "quote_end": p.start + self.quote_end,
+            "also_published_by": p.also,
         }
 
 
