@@ -3,7 +3,8 @@
 Why: several ingest workers and ``bot serve`` replicas on different machines must see one corpus
 and must not duplicate or lose each other's writes; SQLite is one file on one machine. The tables
 mirror the SQLite ones. Keyword ranking is Postgres full-text search: a weighted ``tsvector`` per
-chunk (title weight 0.5, body 1.0, as in SQLite's bm25 call), English stemming, a GIN index, and
+chunk (title weight 0.5, body 1.0, as in SQLite's bm25 call), English stemming (Russian for Russian
+documents and for a question's Cyrillic words), a GIN index, and
 ``ts_rank_cd`` with log-length normalisation — cover density rather than BM25 (it has no inverse
 document frequency; the reranker's idf-coverage feature supplies that).
 
@@ -44,6 +45,7 @@ from bot.catalog import (
     day_number,
     query_terms,
 )
+from bot.languages import has_cyrillic
 from bot.types import Article, Chunk
 
 # Created under a transaction-level advisory lock: concurrent CREATE ... IF NOT EXISTS can collide.
@@ -119,7 +121,9 @@ CREATE INDEX IF NOT EXISTS copy_links_other ON copy_links(other_id);
 """
 # ts_rank_cd's weights are {D, C, B, A}: the title is indexed as B, the body as A.
 _RANK = "ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', c.tsv, q.q, 1)"
-_TSV = "setweight(to_tsvector('english', %s), 'B') || setweight(to_tsvector('english', %s), 'A')"
+# The text search configuration of a document's language (Postgres ships Snowball stemmers); others English.
+_TS_CONFIG = {"ru": "russian", "uk": "russian"}
+_TSV = "setweight(to_tsvector(%s::regconfig, %s), 'B') || setweight(to_tsvector(%s::regconfig, %s), 'A')"
 _DOC_COLUMNS = "doc_id, content_hash, title, source, url, published, n_chunks, origin, original"
 
 
@@ -241,12 +245,13 @@ class PostgresCatalog(Catalog):
                     article.origin, original, article.text, len(chunks), time.time(),
                 ),
             )  # fmt: skip
+            ts = _TS_CONFIG.get(article.language, "english")
             with db.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO chunks(chunk_id, doc_id, idx, start_pos, end_pos, published_day, tsv) "
                     f"VALUES (%s,%s,%s,%s,%s,%s,{_TSV})",
                     [
-                        (c.chunk_id, c.doc_id, c.index, c.start, c.end, day, article.title, c.text)
+                        (c.chunk_id, c.doc_id, c.index, c.start, c.end, day, ts, article.title, ts, c.text)
                         for c in chunks
                     ],
                 )
@@ -414,7 +419,11 @@ class PostgresCatalog(Catalog):
         terms = query_terms(query)[:64]
         if not terms:
             return []
-        tsquery = " || ".join(["plainto_tsquery('english', %s)"] * len(terms))
+        # A Cyrillic word is stemmed as Russian (the configuration Russian documents are indexed with).
+        tsquery = " || ".join(
+            "plainto_tsquery('russian', %s)" if has_cyrillic(t) else "plainto_tsquery('english', %s)"
+            for t in terms
+        )
         sql = f"WITH q AS (SELECT {tsquery} AS q) SELECT c.chunk_id, {_RANK} AS s FROM chunks c, q WHERE c.tsv @@ q.q"
         args: list[Any] = list(terms)
         if day_range:

@@ -1,5 +1,9 @@
 """The embedded catalog back end: SQLite under ``BOT_HOME`` (documents, hashes, texts, FTS5 BM25, claims).
 
+Languages: ``chunks_fts`` tokenizes with Porter, which stems English only. Documents in a language
+of ``bot.languages.STEMMED`` (Russian) are also indexed in ``chunks_fts_stem`` as Snowball stems,
+and a question with Cyrillic words searches both tables (the better score of a chunk counts).
+
 Why SQLite FTS5 rather than bm25s / llama-index's BM25Retriever: those build an immutable index, so
 every ingest or remove would rebuild it over the whole corpus. FTS5 ranks with BM25 too, updates
 incrementally, persists on disk and commits in the same transaction as the document records, so
@@ -31,7 +35,9 @@ from bot.catalog import (
     StoreError,
     day_number,
     fts_query,
+    query_terms,
 )
+from bot.languages import STEMMED, has_cyrillic, stems
 from bot.types import Article, Chunk
 
 _SCHEMA = """
@@ -82,6 +88,9 @@ CREATE TABLE IF NOT EXISTS feed_items (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, body, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts_stem USING fts5(
+    title, body, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS copy_bands (key INTEGER NOT NULL, doc_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS copy_bands_key ON copy_bands(key);
@@ -194,6 +203,15 @@ class SQLiteCatalog(Catalog):
                     "INSERT INTO chunks_fts(rowid, title, body) VALUES (?,?,?)",
                     (cur.lastrowid, article.title, c.text),
                 )
+                if article.language in STEMMED:
+                    db.execute(
+                        "INSERT INTO chunks_fts_stem(rowid, title, body) VALUES (?,?,?)",
+                        (
+                            cur.lastrowid,
+                            stems(article.title, article.language),
+                            stems(c.text, article.language),
+                        ),
+                    )
 
     def remove(self, doc_id: str) -> bool:
         with self.transaction() as db:
@@ -203,6 +221,7 @@ class SQLiteCatalog(Catalog):
     def _delete(db: sqlite3.Connection, doc_id: str) -> bool:
         rows = db.execute("SELECT rowid FROM chunks WHERE doc_id=?", (doc_id,)).fetchall()
         db.executemany("DELETE FROM chunks_fts WHERE rowid=?", rows)
+        db.executemany("DELETE FROM chunks_fts_stem WHERE rowid=?", rows)
         db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         db.execute("DELETE FROM copy_bands WHERE doc_id=?", (doc_id,))
         db.execute("DELETE FROM copy_links WHERE doc_id=? OR other_id=?", (doc_id, doc_id))
@@ -368,18 +387,32 @@ class SQLiteCatalog(Catalog):
         self, query: str, limit: int, day_range: tuple[int, int] | None = None
     ) -> list[tuple[str, float]]:
         """BM25 over title and body; returns (chunk_id, score) best first, score higher = better."""
-        match = fts_query(query)
+        hits = self._fts("chunks_fts", fts_query(query), limit, day_range)
+        if has_cyrillic(query):  # Russian words: their stems, in the stemmed index
+            terms = [stems(w) for w in query_terms(query)]
+            stemmed = self._fts(
+                "chunks_fts_stem", " OR ".join(f'"{t}"' for t in terms if t), limit, day_range
+            )
+            best = dict(hits)
+            for cid, score in stemmed:
+                best[cid] = max(score, best.get(cid, score))
+            hits = sorted(best.items(), key=lambda x: -x[1])[:limit]
+        return hits
+
+    def _fts(
+        self, table: str, match: str, limit: int, day_range: tuple[int, int] | None
+    ) -> list[tuple[str, float]]:
         if not match:
             return []
         sql = (
-            "SELECT c.chunk_id, -bm25(chunks_fts, 0.5, 1.0) AS s FROM chunks_fts "
-            "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+            f"SELECT c.chunk_id, -bm25({table}, 0.5, 1.0) AS s FROM {table} "
+            f"JOIN chunks c ON c.rowid = {table}.rowid WHERE {table} MATCH ?"
         )
         args: list[Any] = [match]
         if day_range:
             sql += " AND c.published_day BETWEEN ? AND ?"
             args += list(day_range)
-        sql += " ORDER BY bm25(chunks_fts, 0.5, 1.0) LIMIT ?"
+        sql += f" ORDER BY bm25({table}, 0.5, 1.0) LIMIT ?"
         args.append(limit)
         try:
             rows = self._db.execute(sql, args).fetchall()

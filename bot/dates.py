@@ -52,6 +52,33 @@ MONTH_NAMES = [
 ]
 _MONTHS: dict[str, int] = {name: i + 1 for i, name in enumerate(MONTH_NAMES)}
 _MONTHS.update(jan=1, feb=2, mar=3, apr=4, jun=6, jul=7, aug=8, sep=9, sept=9, oct=10, nov=11, dec=12)
+# Russian month names in the forms a date takes: nominative ("ноябрь 2023"), genitive ("5 ноября",
+# "ноября 2023 года") and prepositional ("в ноябре").
+_RU_MONTH_STEMS = [
+    "январ",
+    "феврал",
+    "март",
+    "апрел",
+    "ма",
+    "июн",
+    "июл",
+    "август",
+    "сентябр",
+    "октябр",
+    "ноябр",
+    "декабр",
+]
+RU_MONTH_NAMES: dict[str, int] = {}
+for _i, _stem in enumerate(_RU_MONTH_STEMS, 1):
+    _forms = (
+        ("й", "я", "е")
+        if _stem == "ма"
+        else ("ь", "я", "е")
+        if _stem[-1] == "р" or _stem[-1] == "л" or _stem[-1] == "н"
+        else ("", "а", "е")
+    )
+    RU_MONTH_NAMES.update({_stem + f: _i for f in _forms})
+_MONTHS.update(RU_MONTH_NAMES)
 # Month names that are also common English words ("she may go", "a protest march").
 _AMBIGUOUS_MONTHS = frozenset({"may", "march"})
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -285,10 +312,12 @@ def _month_ok(m: re.Match[str]) -> bool:
 # --- Grammar -----------------------------------------------------------------------------------
 
 _FLAGS = re.IGNORECASE
-_ABBREVIATIONS = sorted((k for k in _MONTHS if k not in MONTH_NAMES), key=len, reverse=True)
-_MONTH = r"(?P<month>(?:" + "|".join(MONTH_NAMES) + r")\b|(?:" + "|".join(_ABBREVIATIONS) + r")(?:\.|\b))"
+_FULL_MONTHS = MONTH_NAMES + sorted(RU_MONTH_NAMES, key=len, reverse=True)
+_ABBREVIATIONS = sorted((k for k in _MONTHS if k not in _FULL_MONTHS), key=len, reverse=True)
+_MONTH = r"(?P<month>(?:" + "|".join(_FULL_MONTHS) + r")\b|(?:" + "|".join(_ABBREVIATIONS) + r")(?:\.|\b))"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b"
-_YEAR = r"(?P<year>(?:19|20)\d{2})(?!\d)(?!,\d)"
+# "2023 года" / "2023 г.": the Russian word for "year" after a year belongs to the expression
+_YEAR = r"(?P<year>(?:19|20)\d{2})(?!\d)(?!,\d)(?:\s+(?:года|году|год|г\.))?"
 _WEEKDAY = r"(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b"
 _NUM = (
     r"\d{1,3}|a\s+couple\s+of|couple\s+of|a\s+couple|a\s+few|few|several"
@@ -351,7 +380,7 @@ def _h_month_year(m: re.Match[str], ctx: _Ctx) -> _Resolved | None:
 def _h_month(m: re.Match[str], ctx: _Ctx) -> _Resolved | None:
     """A month alone: only when a preposition or "last"/"next" says it is a month, not a word."""
     name = m["month"]
-    if name.lower() not in MONTH_NAMES or not _month_ok(m):  # abbreviations ("Jan") may be names
+    if name.lower() not in _FULL_MONTHS or not _month_ok(m):  # abbreviations ("Jan") may be names
         return None
     month = _month_number(m)
     if m["mmod"]:
@@ -526,7 +555,7 @@ def _h_weekday(m: re.Match[str], ctx: _Ctx) -> _Resolved | None:
     return _resolved(_point(ctx.ref - timedelta(days=back)))
 
 
-_IN_ON = "in|on|during|throughout"
+_IN_ON = "in|on|during|throughout|в|во"  # в/во: Russian "in"
 _PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (_compile(_IN_ON, r"(?<![\d-])(?P<year>\d{4})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})\b(?!-)"), _h_iso),
     (_compile(_IN_ON, r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<year>\d{4})\b(?!/)"), _h_slash),

@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from bot.languages import detect_language, has_cyrillic
 from bot.types import Article, DocumentError
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
@@ -67,6 +68,26 @@ _DATELINE = re.compile(
     \s*(?:\.?\s*/(?P<slash>[A-Za-z][^/\n]{{0,29}})/\.?                # . /TASS/.
         |\((?P<paren>[A-Za-z][^()\n]{{0,29}})\)\s*(?:[-–—]+|:)       # (Reuters) -
         |(?P<dash>[-–—]+))                                           # MOSCOW, Feb. 10 —
+    """,
+    re.VERBOSE,
+)
+# Russian agency datelines put the day first, the month in the genitive and the place in Cyrillic
+# capitals: "МОСКВА, 5 ноября. /ТАСС/.", "МОСКВА, 5 ноя — РИА Новости.", "КИЕВ, 5 ноября (Интерфакс) -".
+_RU_MONTHS = {
+    "января": 1, "янв": 1, "февраля": 2, "фев": 2, "марта": 3, "мар": 3, "апреля": 4, "апр": 4,
+    "мая": 5, "июня": 6, "июн": 6, "июля": 7, "июл": 7, "августа": 8, "авг": 8, "сентября": 9,
+    "сен": 9, "сент": 9, "октября": 10, "окт": 10, "ноября": 11, "ноя": 11, "декабря": 12, "дек": 12,
+}  # fmt: skip
+_RU_MONTH_RE = "|".join(sorted(_RU_MONTHS, key=len, reverse=True))
+_DATELINE_RU = re.compile(
+    rf"""\s*
+    (?P<place>[А-ЯЁ][А-ЯЁ'-]*(?:[ ][А-ЯЁ][А-ЯЁ'-]*){{0,3}})                # МОСКВА / НЬЮ-ЙОРК
+    (?:,\s*(?P<day>\d{{1,2}})\s+(?P<month>(?i:{_RU_MONTH_RE}))\.?
+       (?:\s+(?P<year>(?:19|20)\d\d)(?:\s*(?:года|г\.))?)?)?                   # , 5 ноября[ 2023 года]
+    \s*(?:\.?\s*/(?P<slash>[^\W\d][^/\n]{{0,29}})/\.?                         # . /ТАСС/.
+        |\((?P<paren>[^\W\d][^()\n]{{0,29}})\)\s*(?:[-–—]+|:)                # (Интерфакс) -
+        |[-–—]+\s*(?P<agency>[А-ЯЁA-Z][\w-]*(?:[ ][А-ЯЁA-Z][\w-]*){{0,2}})\.   # — РИА Новости.
+        |(?P<dash>[-–—]+))
     """,
     re.VERBOSE,
 )
@@ -146,6 +167,8 @@ def parse_dateline(text: str) -> dict[str, Any]:
     "PLACE — " with neither date nor agency is not taken as a dateline: too many headlines look
     like that.
     """
+    if has_cyrillic(text[:40]):
+        return _parse_dateline_ru(text)
     m = _DATELINE.match(text)
     if not m or (m["dash"] and not m["month"]) or not (m["place"] or m["slash"] or m["paren"]):
         return {}
@@ -158,6 +181,24 @@ def parse_dateline(text: str) -> dict[str, Any]:
         if m["year"]:
             found["year"] = int(m["year"])
     source = (m["slash"] or m["paren"] or "").strip()
+    if source:
+        found["source"] = source
+    return found
+
+
+def _parse_dateline_ru(text: str) -> dict[str, Any]:
+    """A Russian agency dateline (``_DATELINE_RU``): "МОСКВА, 5 ноября. /ТАСС/." gives
+    ``{"place": "Москва", "month": 11, "day": 5, "source": "ТАСС"}``."""
+    m = _DATELINE_RU.match(text)
+    if not m or (m["dash"] and not m["month"]) or not (m["month"] or m["slash"] or m["paren"] or m["agency"]):
+        return {}
+    found: dict[str, Any] = {"place": m["place"].title()}
+    if m["month"] and 1 <= int(m["day"]) <= 31:
+        found["month"] = _RU_MONTHS[m["month"].lower()]
+        found["day"] = int(m["day"])
+        if m["year"]:
+            found["year"] = int(m["year"])
+    source = (m["slash"] or m["paren"] or m["agency"] or "").strip()
     if source:
         found["source"] = source
     return found
@@ -331,7 +372,7 @@ def _make_article(text: str, fields: dict[str, Any], stem: str, doc_id: str, ori
         url=url,
         published=fields.get("published") or derived["published"],
         place=fields.get("place") or derived.get("place", ""),
-        language=fields.get("language") or "en",
+        language=fields.get("language") or detect_language(text),
         authors=fields.get("authors", []),
         origin=origin,
     )
