@@ -95,8 +95,9 @@ class Indexer:
         self.embedder = embedder
         self.embedded_chunks = 0  # counted so tests and benchmarks can see re-ingest embeds nothing
         self.copy_seconds = 0.0  # time spent finding wire copies (evals/wirecopies.py reports it)
-        # Documents of the current run not yet in the catalog: (content hash, shingles) by doc_id,
-        # and doc_ids by band key, so two copies in one folder or batch find each other.
+        # Documents of the current batch, not yet in the catalog: (content hash, shingles) by doc_id,
+        # and doc_ids by band key, so two copies in one batch find each other (emptied when the
+        # batch is written: from then on the catalog's band keys find them).
         self._run_docs: dict[str, tuple[str, set[str]]] = {}
         self._run_keys: dict[int, list[str]] = {}
         self._lock = write_lock or threading.Lock()
@@ -281,6 +282,7 @@ class Indexer:
                 if self.catalog.set_copies(record.doc_id, record.content_hash, keys, links):
                     n_docs += 1
                     n_links += len(links)
+                self._run_docs, self._run_keys = {}, {}  # its band keys are in the catalog now
         return n_docs, n_links
 
     def _flush_or_release(self, batch: list[_Pending], bar: Any) -> list[IngestResult]:
@@ -300,7 +302,9 @@ class Indexer:
         if bar is not None:
             bar.update(len(texts))
         with self._lock:
-            return self._write(batch, vectors)
+            written = self._write(batch, vectors)
+        self._run_docs, self._run_keys = {}, {}
+        return written
 
     def _write(self, batch: list[_Pending], vectors: Any) -> list[IngestResult]:
         """Vectors, then catalog records, between marking the batch writing and releasing it."""

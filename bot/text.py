@@ -192,6 +192,20 @@ STOPWORDS = frozenset(
     ]
 )
 
+# Russian function words (the Snowball list's most frequent), so a Russian question's keyword query
+# and word-coverage feature count its content words only, as the English list does for English.
+_RU_FUNCTION_WORDS = (
+    "и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее её мне "
+    "было вот от меня еще ещё нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него "
+    "до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней для мы "
+    "тебя их чем была сам чтоб без будто чего раз тоже себе под будет ж тогда кто этот того потому "
+    "этого какой совсем ним здесь этом один почти мой тем чтобы нее сейчас были куда зачем всех никогда "
+    "можно при наконец два об другой хоть после над больше тот через эти нас про всего них какая много "
+    "разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том нельзя такой им более всегда "
+    "конечно всю между сколько какие каком какую какое каких"
+)
+STOPWORDS = STOPWORDS | frozenset(_RU_FUNCTION_WORDS.split())
+
 # "[1]", "[1, 2]": the citation markers of an answer, stripped before its words are checked.
 CITATION_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _WORD = re.compile(r"[^\W_](?:[\w'’\-.]*[^\W_])?")
@@ -245,6 +259,8 @@ def normalise(text: str) -> str:
 
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
+    if "\u0306" in text:  # Cyrillic й is a letter of its own, not и with an accent: keep it
+        text = re.sub("([иИ])\u0306", lambda m: "й" if m[1] == "и" else "Й", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').lower()
 

@@ -116,3 +116,14 @@ def test_end_to_end_russian_question_finds_the_russian_article(tmp_path: Path) -
     assert found.passages[0].doc_id == "metro-line"
     assert "700 млрд рублей" in found.passages[0].text
     assert {d.doc_id: d for d in bot.docs()}["metro-line"].published == "2023-11-05"
+
+
+def test_query_words_keep_short_i_and_drop_russian_function_words() -> None:
+    from bot.catalog import query_terms
+    from bot.text import normalise
+
+    # "й" is a letter, not "и" with an accent (folding it broke stemming: "большои"); Latin still folds
+    assert normalise("Большой Café") == "большой cafe"
+    assert query_terms("Какую ставку установил Центральный банк в мае?") == [
+        "ставку", "установил", "центральный", "банк", "мае",
+    ]  # fmt: skip
