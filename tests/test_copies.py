@@ -188,3 +188,21 @@ def test_bad_threshold_is_a_clear_error() -> None:
 
     with pytest.raises(ConfigError, match="BOT_COPY_THRESHOLD"):
         Config.from_env(env={"BOT_COPY_THRESHOLD": "1.5"})
+
+
+@pytest.mark.slow
+def test_a_postgres_catalog_made_before_copies_gets_their_tables(pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    config = make_config(tmp_path / "home", catalog_url=pg_url)
+    open_catalog(config).close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # as a database from the previous version
+        conn.execute("DROP TABLE copy_links")
+        conn.execute("DROP TABLE copy_bands")
+    catalog = open_catalog(config)
+    try:
+        _put(catalog, "a", "story", "ha")
+        assert catalog.set_copies("a", "ha", [7], [])
+        assert catalog.copy_candidates([7]) == ["a"]
+    finally:
+        catalog.close()
