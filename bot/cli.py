@@ -375,7 +375,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(json.dumps(rows, ensure_ascii=False, indent=2))
         else:
             for i, (p, row) in enumerate(zip(found.passages, rows, strict=True), 1):
-                print(f"[{i}] {row['score']:.3f} {p.title} — {p.source} {p.published or ''}\n    {p.text}\n")
+                also = f"    also published by {also_published_by(p.also)}\n" if p.also else ""
+                print(
+                    f"[{i}] {row['score']:.3f} {p.title} — {p.source} {p.published or ''}\n    {p.text}\n{also}"
+                )
     return 0
 
 

@@ -153,6 +153,14 @@ def test_sources_say_also_published_by(wire_bot: Bot) -> None:
     assert "Also published by" in sources_html(answer.citations, 1)
 
 
+def test_bot_search_prints_also_published_by(wire_bot: Bot, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    code = main(["--home", str(wire_bot.config.home), "search", "Cerro Alto union pay rise", "-k", "2"])
+    assert code == 0
+    assert "also published by" in capsys.readouterr().out
+
+
 def test_a_changed_copy_leaves_its_group(wire_bot: Bot, tmp_path: Path) -> None:
     changed = tmp_path / "02-copy-daily-herald.md"
     original = (WIRE / "02-copy-daily-herald.md").read_text(encoding="utf-8")
