@@ -40,7 +40,7 @@ def _texts() -> dict[str, str]:
 
 # --- the fingerprint --------------------------------------------------------------------------------
 def test_signature_is_datasketchs_legacy_minhash() -> None:
-    datasketch = pytest.importorskip("datasketch")
+    datasketch = pytest.importorskip("datasketch")  # in the test extra (scipy: not in the default install)
     items = shingles(_texts()[ORIGINAL])
     m = datasketch.MinHash(num_perm=PERMS, scheme="legacy")
     m.update_batch([s.encode() for s in items])
