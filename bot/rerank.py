@@ -40,6 +40,10 @@ class Reranker(ABC):
 
 DATE_CHECKED = 25  # candidates (by the other features) checked for a mention of the asked period
 
+# The features the reranker weighs, in the order of ``Weights``; ``evals/fusion.py`` fits weights
+# for exactly these values, so the fit and the shipped scorer cannot drift apart.
+FEATURES = ("dense", "bm25", "coverage", "names", "date", "published")
+
 
 @dataclass(frozen=True)
 class Weights:
@@ -49,6 +53,10 @@ class Weights:
     names: float = 0.10
     date: float = 0.15
     published: float = 0.10  # tuned on RealTimeQA's dated questions (0.05-0.25 all within a point)
+
+    def as_tuple(self) -> tuple[float, ...]:
+        """The weights in ``FEATURES`` order."""
+        return tuple(getattr(self, f) for f in FEATURES)
 
 
 class HeuristicReranker(Reranker):
@@ -62,22 +70,15 @@ class HeuristicReranker(Reranker):
     def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
         if not passages:
             return []
-        idf = _pool_idf(passages)
-        q_words = set(content_words(query.keywords_question))
-        q_names = key_terms(query.keywords_question)
-        top_bm25 = max((p.scores.get("bm25", 0.0) for p in passages), default=0.0) or 1.0
         w = self.weights
-        for p in passages:
-            body = f"{p.title}\n{p.text}"
-            p.scores["coverage"] = coverage(q_words, set(content_words(body)), idf)
-            p.scores["names"] = _share(q_names, key_terms(body) | set(content_words(body)))
-            p.scores["published"] = published_match(p, query.published_ranges)
+        rows = candidate_features(query, passages, dates=False)
+        for p, f in zip(passages, rows, strict=True):
             p.score = (
-                w.dense * p.scores.get("dense", 0.0)
-                + w.bm25 * p.scores.get("bm25", 0.0) / top_bm25
-                + w.coverage * p.scores["coverage"]
-                + w.names * p.scores["names"]
-                + w.published * p.scores["published"]
+                w.dense * f["dense"]
+                + w.bm25 * f["bm25"]
+                + w.coverage * f["coverage"]
+                + w.names * f["names"]
+                + w.published * f["published"]
             )
         ranked = sorted(passages, key=lambda p: p.score, reverse=True)
         # Finding date expressions costs ~1 ms a passage (most of a dated question's latency), so
@@ -86,6 +87,40 @@ class HeuristicReranker(Reranker):
             p.scores["date"] = _date_match(p, query.mention_ranges) if i < DATE_CHECKED else 0.0
             p.score += w.date * p.scores["date"]
         return sorted(ranked, key=lambda p: p.score, reverse=True)
+
+
+def candidate_features(
+    query: RerankInput, passages: list[Passage], dates: bool = True
+) -> list[dict[str, float]]:
+    """Each candidate's ``FEATURES`` as the reranker weighs them (BM25 scaled by the pool's best).
+
+    Also records coverage, names and published in ``p.scores`` (the refusal gate reads coverage).
+    ``dates=False`` leaves the date feature 0: the reranker checks dates only on its top
+    ``DATE_CHECKED`` (a passage's date mentions cost ~1 ms); the fusion fit checks every candidate.
+    """
+    if not passages:
+        return []
+    idf = _pool_idf(passages)
+    q_words = set(content_words(query.keywords_question))
+    q_names = key_terms(query.keywords_question)
+    top_bm25 = max((p.scores.get("bm25", 0.0) for p in passages), default=0.0) or 1.0
+    rows = []
+    for p in passages:
+        body = f"{p.title}\n{p.text}"
+        p.scores["coverage"] = coverage(q_words, set(content_words(body)), idf)
+        p.scores["names"] = _share(q_names, key_terms(body) | set(content_words(body)))
+        p.scores["published"] = published_match(p, query.published_ranges)
+        rows.append(
+            {
+                "dense": p.scores.get("dense", 0.0),
+                "bm25": p.scores.get("bm25", 0.0) / top_bm25,
+                "coverage": p.scores["coverage"],
+                "names": p.scores["names"],
+                "date": _date_match(p, query.mention_ranges) if dates else 0.0,
+                "published": p.scores["published"],
+            }
+        )
+    return rows
 
 
 def coverage(question_words: set[str], passage_words: set[str], idf: dict[str, float]) -> float:

@@ -57,27 +57,38 @@ class Retriever:
         self.reranker = reranker
 
     def search(self, question: str, k: int | None = None, as_of: date | None = None) -> Retrieval:
-        from bot.dates import parse_question_dates, strip_date_expressions
-
         k = k or self.config.top_k
         t0 = time.perf_counter()
-        ranges = parse_question_dates(question, as_of or date.today()) if self.config.date_aware else []
-        published = [r for r in ranges if r.kind == "published"]
-        keywords = strip_date_expressions(question) or question
-        qvec = self.embedder.embed([question])[0]
-        t1 = time.perf_counter()
-        pool = self._candidates(qvec, keywords, published)
-        if published and not any(published_match(p, published) for p in pool):
-            ranges = [r for r in ranges if r.kind != "published"]  # nothing reported then: say so
-            published = []
+        query, pool, ranges, t1 = self._pool(question, as_of)
         t2 = time.perf_counter()
-        mentions = [r for r in ranges if r.kind == "mention"]
-        ranked = self.reranker.rerank(RerankInput(question, keywords, mentions, published), pool)
-        ranked = self.one_per_story(ranked)
+        ranked = self.one_per_story(self.reranker.rerank(query, pool))
         chosen = diversify(ranked, k, self.config.per_doc)
         t3 = time.perf_counter()
         timings = {"embed_query": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "rerank": (t3 - t2) * 1e3}
         return Retrieval(question, chosen, support_of(chosen), ranges, timings)
+
+    def pool(self, question: str, as_of: date | None = None) -> tuple[RerankInput, list[Passage]]:
+        """The reranker's input and the candidate pool it would rank for this question: what
+        ``evals/fusion.py`` extracts features from, so a fit sees exactly what the reranker sees."""
+        query, candidates, _, _ = self._pool(question, as_of)
+        return query, candidates
+
+    def _pool(
+        self, question: str, as_of: date | None
+    ) -> tuple[RerankInput, list[Passage], list[DateRange], float]:
+        from bot.dates import parse_question_dates, strip_date_expressions
+
+        ranges = parse_question_dates(question, as_of or date.today()) if self.config.date_aware else []
+        published = [r for r in ranges if r.kind == "published"]
+        keywords = strip_date_expressions(question) or question
+        qvec = self.embedder.embed([question])[0]
+        embedded = time.perf_counter()
+        pool = self._candidates(qvec, keywords, published)
+        if published and not any(published_match(p, published) for p in pool):
+            ranges = [r for r in ranges if r.kind != "published"]  # nothing reported then: say so
+            published = []
+        mentions = [r for r in ranges if r.kind == "mention"]
+        return RerankInput(question, keywords, mentions, published), pool, ranges, embedded
 
     def _candidates(self, qvec: np.ndarray, keywords: str, published: list[DateRange]) -> list[Passage]:
         """Dense and BM25 candidates over the whole store, plus BM25 candidates from the asked
