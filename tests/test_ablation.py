@@ -3,8 +3,10 @@ figures it prints are the ones it measured (no model is loaded: the ablation is 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,9 @@ def test_every_step_is_measured_and_written(
     report = json.loads(out.read_text())
     assert list(report["steps"]) == [s.name for s in ablation.STEPS]
     assert report["meta"]["articles"] == 5 and report["meta"]["questions"] == 5
+    bm25s_row = "BM25 only, bm25s (stemmed, title + chunk)"
+    if importlib.util.find_spec("bm25s") is None or importlib.util.find_spec("Stemmer") is None:
+        assert "not installed" in report["steps"].pop(bm25s_row)["skipped"]
     for name, figures in report["steps"].items():
         q, g = figures["realtimeqa"], figures["gold"]
         assert q["n"] == 5 and 0 <= q["recall@1"] <= q["recall@5"] <= q["recall@10"] <= 1
@@ -59,9 +64,68 @@ def test_every_step_is_measured_and_written(
     )
     # The shipped pipeline's gate refuses some of the gold set's off-corpus questions.
     assert report["steps"][ablation.STEPS[-1].name]["gold"]["refusal_accuracy"] > 0
+    # The as-of table: the synthetic questions carry no time expression, so the quiz date changes
+    # nothing for them, and every setting finds every answer.
+    as_of = report["as_of"]
+    assert as_of["types"] == {
+        "reporting period": 0,
+        "relative event date": 0,
+        "absolute date": 0,
+        "no time expression": 5,
+    }
+    for name, _, _ in ablation.AS_OF_SETTINGS:
+        assert as_of[name]["all"] == {"n": 5, "recall@5": 1.0, "recall@10": 1.0}
     printed = capsys.readouterr().out
     assert all(s.name in printed for s in ablation.STEPS)
+    assert "What the quiz date buys" in printed
     assert out.with_suffix(".md").read_text().strip() in printed
+
+
+def test_a_missing_bm25s_skips_its_row_and_says_why(
+    rtqa: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, home = rtqa
+    monkeypatch.setattr(ablation, "bm25s_search", lambda bot: None)
+    monkeypatch.setattr(
+        ablation, "STEPS", [s for s in ablation.STEPS if "bm25s" in s.name or "FTS5" in s.name]
+    )
+    out = tmp_path / "ablation.json"
+    assert ablation.main(["--home", str(home), "--data", str(data), "--out", str(out)]) == 0
+    steps = json.loads(out.read_text())["steps"]
+    assert steps["BM25 only, bm25s (stemmed, title + chunk)"] == {
+        "skipped": "bm25s and PyStemmer are not installed (pip install -e '.[evals]')"
+    }
+    assert steps["BM25 only (FTS5)"]["realtimeqa"]["recall@5"] == 1.0  # the other rows still run
+    assert "skipped: bm25s and PyStemmer are not installed" in out.with_suffix(".md").read_text()
+
+
+def test_bm25s_baseline_ranks_by_stemmed_words(rtqa: tuple[Path, Path]) -> None:
+    pytest.importorskip("bm25s")
+    pytest.importorskip("Stemmer")
+    _, home = rtqa
+    bot = Bot(make_config(home), llm=None)
+    search = ablation.bm25s_search(bot)
+    assert search is not None
+    # "festivals" stems to the title's and text's "festival"; the word occurs in one article only.
+    thing, place = TOPICS[0][3], TOPICS[0][1]
+    passages, support = search(f"{thing}s {place}", 3, None)
+    assert support is None and passages and passages[0].doc_id.startswith("syn00")
+    assert search("the of and", 3, None) == ([], None)  # stopwords only: nothing to match
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which college sport set a world record for attendance this week?", "reporting period"),
+        ("How many astronauts recently arrived at the International Space Station?", "reporting period"),
+        ("Hurricane Idalia made landfall Wednesday in which state?", "relative event date"),
+        ("Where will next month's Republican presidential debate take place?", "relative event date"),
+        ("Who did Governor John Carney endorse for the next Delaware governor in 2024?", "absolute date"),
+        ("Which substance is being reviewed for possible reclassification?", "no time expression"),
+    ],
+)
+def test_question_types_for_the_as_of_table(question: str, kind: str) -> None:
+    assert ablation.question_type(question, date(2023, 9, 8)) == kind
 
 
 def test_a_store_without_articles_is_a_clear_error(tmp_path: Path) -> None:
