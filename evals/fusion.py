@@ -211,7 +211,8 @@ def render(report: dict[str, Any]) -> str:
         [name, *(f"{v[f'recall@{k}']:.3f}" for k in KS), v["verdict"]] for name, v in report["means"].items()
     ]
     labels = "; ".join(
-        f"{k}: {v['questions']} questions, {v['with_answer']} with the answer in the pool"
+        f"{k}: {v['questions']} questions, {v['with_answer']} with the answer in the pool "
+        f"({v['pool_mean']} candidates on average)"
         for k, v in m["months"].items()
     )
     return (
@@ -265,7 +266,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "l2": args.l2,
             "load": [round(x, 2) for x in os.getloadavg()],
             "months": {
-                month: {"questions": len(qs), "with_answer": sum(bool(pools[q["id"]].y.any()) for q in qs)}
+                month: {
+                    "questions": len(qs),
+                    "with_answer": sum(bool(pools[q["id"]].y.any()) for q in qs),
+                    "pool_mean": round(float(np.mean([len(pools[q["id"]].y) for q in qs])), 1),
+                }
                 for month, qs in sorted(by_month.items())
             },
         },

@@ -144,9 +144,9 @@ def test_a_run_reports_both_folds_beside_the_hand_set_weights(
     assert fusion.main(["--home", str(home), "--data", str(data), "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     assert report["meta"]["months"] == {
-        "2023-09": {"questions": 2, "with_answer": 2},
-        "2023-10": {"questions": 3, "with_answer": 3},
-    }
+        "2023-09": {"questions": 2, "with_answer": 2, "pool_mean": report["meta"]["chunks"]},
+        "2023-10": {"questions": 3, "with_answer": 3, "pool_mean": report["meta"]["chunks"]},
+    }  # a store smaller than the candidate count: every chunk is in every pool
     folds = {(r["model"], r["train"], r["test"]) for r in report["rows"]}
     assert ("pairwise", "2023-09", "2023-10") in folds and ("pairwise", "2023-10", "2023-09") in folds
     assert len(report["rows"]) == 6
