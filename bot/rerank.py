@@ -49,7 +49,7 @@ FEATURES = ("dense", "bm25", "coverage", "names", "date", "published")
 class Weights:
     """The reranker's feature weights, set by hand (on all 92 RealTimeQA questions) and kept after
     a fit by month did not clear the rule for replacing them (issue 18, ``evals/fusion.py`` at
-    774449a, small store at the shipped 200/40 chunks, 9,941 chunks): a pairwise logistic ranker
+    716cf5e, small store at the shipped 200/40 chunks, 9,941 chunks): a pairwise logistic ranker
     fitted on the September quizzes and scored on October, and the other way round, gave R@5 .600 /
     .615 (Oct / Sep) against .525 / .635 for these weights, and R@10 .650 / .692 against .575 / .673
     — better on the mean (R@5 .608 vs .580, R@10 .671 vs .624) but one September question worse at
