@@ -32,7 +32,7 @@ from bot.extract import (
     found_text,
 )
 from bot.types import Answer, BotError, Citation, Passage
-from bot.verify import Question, listed_span, verified_span
+from bot.verify import Question, listed_span, unsupported_names, verified_span
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -207,7 +207,10 @@ class Answerer:
         # in ..."), not a rewrite of it for retrieval.
         # A list read off the source (not the model's choice) is shown as it is, not set in the
         # question's words: "Which countries brokered ...?" must not become "X and Y brokered ...".
-        sentence = compose(q.asked, span.text) if mode == "composed" else compose("", span.text)
+        restated = mode == "composed" and not unsupported_names(q.asked, span, passages)
+        if mode == "composed" and not restated:
+            answer.notes.append("the phrase alone: the cited sentence does not name all the question names")
+        sentence = compose(q.asked, span.text) if restated else compose("", span.text)
         answer.text = f"{sentence[:-1]} [1]{sentence[-1]}"
         answer.citations = [Citation(1, passages[span.passage], span.start, span.end)]
         answer.mode = mode

@@ -371,9 +371,29 @@ def load_gold(path: Path | None = None) -> list[dict[str, Any]]:
     except OSError as exc:
         raise BotError(f"cannot read the gold set {path}: {exc.strerror or exc}") from exc
     try:
-        return [json.loads(line) for line in lines if line.strip()]
+        items = [json.loads(line) for line in lines if line.strip()]
     except json.JSONDecodeError as exc:
         raise BotError(f"{path} is not JSON lines: {exc}") from exc
+    for item in items:
+        check_item(item, path)
+    return items
+
+
+def check_item(item: dict[str, Any], path: Path) -> None:
+    """An item the scorer would misread is an error, not a silent zero.
+
+    ``must_include`` is a list of groups of alternatives (``[["Maria Zakharova", "Zakharova"]]``):
+    a flat list of strings was once scored letter by letter as alternatives, and every answer failed.
+    """
+    where = f"{path}, item {item.get('id', '?')}"
+    groups = item.get("must_include", [])
+    if not isinstance(groups, list) or not all(
+        isinstance(g, list) and g and all(isinstance(a, str) and a.strip() for a in g) for g in groups
+    ):
+        raise BotError(f'{where}: must_include must be a list of groups of strings, e.g. [["Moscow"]]')
+    excluded = item.get("must_exclude", [])
+    if not isinstance(excluded, list) or not all(isinstance(x, str) and x.strip() for x in excluded):
+        raise BotError(f"{where}: must_exclude must be a list of strings")
 
 
 def default_path(relative: str, flag: str) -> Path:

@@ -37,6 +37,7 @@ from bot.extract import (
     role_words,
     trim_echo,
 )
+from bot.text import content_words, key_terms
 
 if TYPE_CHECKING:
     from bot.context import Excerpt
@@ -135,3 +136,20 @@ def listed_span(q: Question, excerpts: list[Excerpt], passages: list[Passage]) -
         if len(people) >= 2 and about_question(q.searched, " ".join(people), sentence) >= RELEVANT_MIN:
             return Span(expand_to_list(people[0], sentence), ex.passage, ex.start, ex.end)
     return None
+
+
+def unsupported_names(question: str, span: Span, passages: list[Passage]) -> list[str]:
+    """The question's names and numbers the cited sentence does not hold.
+
+    The composed sentence restates the question around the phrase, so it claims the question's
+    premise; its one citation must hold that premise too. "Abu Marzouk said Trufanov was included at
+    Russia's request [2]" cited a sentence naming Abu Marzouk but not Trufanov (the next one does):
+    true, but its citation did not show it, and the same restating turns a false premise ("When did
+    Mikhail Bogdanov travel to Gaza ...?") into a claim. With a name missing, the answer is the
+    phrase alone. The byline answers "which agency reported ..." and is not checked here.
+    """
+    if span.from_byline:
+        return []
+    sentence = passages[span.passage].text[span.start : span.end]
+    present = key_terms(sentence) | set(content_words(sentence))
+    return sorted(t for t in key_terms(question) if t not in present)

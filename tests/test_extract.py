@@ -279,3 +279,15 @@ def test_a_role_asked_of_a_possessor_must_stand_next_to_the_phrase() -> None:
     assert role_words("Who is Abu Marzouk?") == []  # a description is asked, not a role
     sentence = "Appeals came from Israeli representatives, including the Israeli Embassy in Moscow."
     assert not fills_role(["ambassador"], "Embassy", sentence)
+
+
+def test_the_question_is_restated_only_when_the_cited_sentence_names_what_it_names(corpus_home: Path) -> None:
+    """ "Which Hamas leader said Trufanov was included ...?": the sentence naming Abu Marzouk does
+    not name Trufanov (the next one does), so the answer is the name alone, which it does support."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("Abu Marzouk"))
+    answer = bot.ask("Which Hamas leader said Trufanov was included at Russia's request?")
+    assert answer.text == "Abu Marzouk [1].", (answer.text, answer.notes)
+    released = Bot(make_config(corpus_home), llm=FakeLLM("Yaffa Adar")).ask(
+        "Who was released in November 2023?"
+    )
+    assert released.text.endswith("were released in November 2023 [1]."), "names the sentence holds: restated"
