@@ -40,8 +40,8 @@ from bot.evaluate import (
     thresholds_for,
     write_gold_report,
 )
-from bot.types import Citation, Passage
-from tests.conftest import FakeLLM, make_config
+from bot.types import BotError, Citation, Passage
+from tests.conftest import ROOT, FakeLLM, make_config
 
 BODY = (
     "Maria Zakharova said on Monday that Russia helped. "
@@ -393,3 +393,26 @@ def test_gold_set_meets_committed_thresholds(corpus_bot) -> None:  # type: ignor
     quotes = Answerer(corpus_bot.config, corpus_bot.retriever, None, corpus_bot.embedder)
     floor = summarise_gold(run_gold(corpus_bot, load_gold(), answerer=quotes))
     assert summary["answer_accuracy"] > floor["answer_accuracy"], "the answer model must beat quotes alone"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("must_include", ["Zakharova"], "list of groups"),  # flat: was scored letter by letter
+        ("must_include", [[]], "list of groups"),
+        ("must_exclude", [["Adar"]], "list of strings"),
+    ],
+)
+def test_an_item_the_scorer_would_misread_is_an_error(
+    tmp_path: Path, field: str, value: object, message: str
+) -> None:
+    item = {"id": "x1", "question": "Who?", "answerable": True, "answer": "Zakharova", field: value}
+    path = tmp_path / "set.jsonl"
+    path.write_text(json.dumps(item) + "\n", encoding="utf-8")
+    with pytest.raises(BotError, match=message):
+        load_gold(path)
+
+
+def test_every_committed_set_loads() -> None:
+    for name in ("gold", "sealed", "sealed2", "sealed3"):
+        assert load_gold(ROOT / "evals" / f"{name}.jsonl")
