@@ -80,6 +80,14 @@ class Config:
     llm_api_key: str = ""
     llm_max_tokens: int = 120
     llm_context_tokens: int = 4096
+    # llama.cpp speed settings for a local GGUF model (docs/latency.md has the measurements):
+    # threads generating tokens and reading the prompt (0 = BOT_THREADS), the logical and physical
+    # batch (prompt tokens handed to llama.cpp at once / computed at once), flash attention (0/1).
+    llm_threads: int = 0
+    llm_threads_batch: int = 0
+    llm_batch: int = 512
+    llm_ubatch: int = 512
+    llm_flash_attn: int = 0
     # How many of the retrieved passages' best sentences the model reads (bot.context).
     context_sentences: int = 3
     context_chars: int = 1200  # and at most this many characters of them
@@ -170,6 +178,12 @@ class Config:
             raise ConfigError("BOT_TOP_K must be >= 1 and BOT_CANDIDATES >= BOT_TOP_K")
         if self.threads < 1:
             raise ConfigError("BOT_THREADS must be >= 1")
+        if self.llm_threads < 0 or self.llm_threads_batch < 0:
+            raise ConfigError("BOT_LLM_THREADS and BOT_LLM_THREADS_BATCH must be >= 0 (0 = BOT_THREADS)")
+        if self.llm_batch < 1 or self.llm_ubatch < 1:
+            raise ConfigError("BOT_LLM_BATCH and BOT_LLM_UBATCH must be >= 1")
+        if self.llm_flash_attn not in (0, 1):
+            raise ConfigError("BOT_LLM_FLASH_ATTN must be 0 or 1")
         if self.max_upload_mb <= 0:
             raise ConfigError("BOT_MAX_UPLOAD_MB must be positive")
         if self.fetch_timeout <= 0 or self.fetch_max_mb <= 0:

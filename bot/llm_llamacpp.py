@@ -17,7 +17,18 @@ if TYPE_CHECKING:
 
 
 class LlamaCppLLM(LLM):
-    def __init__(self, model_path: Path, threads: int, context_tokens: int = 4096) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        threads: int,
+        context_tokens: int = 4096,
+        *,
+        threads_batch: int = 0,
+        batch: int = 512,
+        ubatch: int = 512,
+        flash_attn: bool = False,
+    ) -> None:
+        """``threads`` generate tokens, ``threads_batch`` (0 = ``threads``) read the prompt."""
         try:
             from llama_cpp import Llama
         except ImportError as exc:
@@ -30,7 +41,10 @@ class LlamaCppLLM(LLM):
                     model_path=str(model_path),
                     n_ctx=context_tokens,
                     n_threads=threads,
-                    n_batch=512,
+                    n_threads_batch=threads_batch or threads,
+                    n_batch=batch,
+                    n_ubatch=ubatch,
+                    flash_attn=flash_attn,
                     verbose=False,
                 )
             except ValueError as exc:
@@ -41,7 +55,15 @@ class LlamaCppLLM(LLM):
     @classmethod
     def from_config(cls, config: Config) -> LlamaCppLLM:
         path = resolve_model_path(config.llm_model, config.cache_dir)
-        return cls(path, config.threads, config.llm_context_tokens)
+        return cls(
+            path,
+            config.llm_threads or config.threads,
+            config.llm_context_tokens,
+            threads_batch=config.llm_threads_batch or config.llm_threads or config.threads,
+            batch=config.llm_batch,
+            ubatch=config.llm_ubatch,
+            flash_attn=bool(config.llm_flash_attn),
+        )
 
     def _chat(self, messages: list[Message], max_tokens: int, **extra: Any) -> Any:
         """A deterministic chat completion from an empty context; the caller holds the lock.

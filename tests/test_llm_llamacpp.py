@@ -50,3 +50,34 @@ def test_every_generation_starts_from_an_empty_context() -> None:
 
 def test_stream_skips_empty_deltas() -> None:
     assert list(make(FakeLlama()).stream([{"role": "user", "content": "q"}], 5)) == ["cold"]
+
+
+def test_speed_settings_reach_the_llama_constructor(tmp_path: Any, monkeypatch: Any) -> None:
+    import llama_cpp
+
+    from bot.config import Config
+
+    seen: dict[str, Any] = {}
+
+    class RecordingLlama:
+        def __init__(self, **kwargs: Any) -> None:
+            seen.update(kwargs)
+
+    monkeypatch.setattr(llama_cpp, "Llama", RecordingLlama)
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    env = {
+        "BOT_LLM_MODEL": str(gguf),
+        "BOT_THREADS": "2",
+        "BOT_LLM_THREADS": "1",
+        "BOT_LLM_BATCH": "256",
+        "BOT_LLM_UBATCH": "128",
+        "BOT_LLM_FLASH_ATTN": "1",
+    }
+    LlamaCppLLM.from_config(Config.from_env(env=env))
+    assert (seen["n_threads"], seen["n_threads_batch"]) == (1, 1)
+    assert (seen["n_batch"], seen["n_ubatch"], seen["flash_attn"]) == (256, 128, True)
+    seen.clear()
+    LlamaCppLLM.from_config(Config.from_env(env={"BOT_LLM_MODEL": str(gguf), "BOT_THREADS": "2"}))
+    assert (seen["n_threads"], seen["n_threads_batch"], seen["n_batch"], seen["n_ubatch"]) == (2, 2, 512, 512)
+    assert seen["flash_attn"] is False
