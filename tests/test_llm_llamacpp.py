@@ -3,7 +3,11 @@ in test_core and test_evaluate)."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.llm_llamacpp import LlamaCppLLM
 
@@ -81,3 +85,61 @@ def test_speed_settings_reach_the_llama_constructor(tmp_path: Any, monkeypatch: 
     LlamaCppLLM.from_config(Config.from_env(env={"BOT_LLM_MODEL": str(gguf), "BOT_THREADS": "2"}))
     assert (seen["n_threads"], seen["n_threads_batch"], seen["n_batch"], seen["n_ubatch"]) == (2, 2, 512, 512)
     assert seen["flash_attn"] is False
+
+
+def test_quant_applies_to_bundled_models_only(tmp_path: Any) -> None:
+    from bot.config import Config, ConfigError
+    from bot.llm import LLMUnavailable
+    from bot.models import resolve_model_path
+
+    gguf = tmp_path / "own.gguf"
+    gguf.write_bytes(b"GGUF")
+    assert resolve_model_path(str(gguf), tmp_path) == gguf
+    with pytest.raises(LLMUnavailable, match="bundled models only"):
+        resolve_model_path(str(gguf), tmp_path, "q4_0")
+    with pytest.raises(ConfigError, match="BOT_LLM_QUANT"):
+        Config.from_env(env={"BOT_LLM_QUANT": "q8_0"})
+
+
+def test_a_converted_copy_is_reused_while_its_source_is_the_same(tmp_path: Any, monkeypatch: Any) -> None:
+    import llama_cpp
+
+    from bot.models import ensure_quantized
+
+    source = tmp_path / "m.gguf"
+    source.write_bytes(b"GGUF source")
+    made: list[bytes] = []
+
+    def fake_quantize(src: bytes, dst: bytes, params: Any) -> int:
+        made.append(src)
+        with open(dst, "wb") as out:
+            out.write(b"GGUF q4_0")
+        return 0
+
+    monkeypatch.setattr(llama_cpp, "llama_model_quantize", fake_quantize)
+    first = ensure_quantized(source, "a" * 64, "q4_0")
+    assert first == tmp_path / "m.q4_0.gguf" and first.read_bytes() == b"GGUF q4_0"
+    assert ensure_quantized(source, "a" * 64, "q4_0") == first and len(made) == 1
+    ensure_quantized(source, "b" * 64, "q4_0")  # another source: converted again
+    assert len(made) == 2 and not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.slow
+def test_q4_0_copy_of_the_bundled_model_loads_and_answers(tmp_path: Path) -> None:
+    """The real conversion (llama.cpp's quantizer, ~20 s): the copy loads and answers the seed question."""
+    from bot.models import BUNDLED, ensure_joined
+    from bot.service import Bot
+    from tests.conftest import CORPUS, _model_cache, make_config
+
+    model = BUNDLED["qwen2.5-coder-0.5b"]
+    joined = ensure_joined(model, _model_cache())
+    cache = tmp_path / "cache"
+    (cache / "models").mkdir(parents=True)
+    (cache / "models" / joined.name).symlink_to(joined)  # the converted copy is written beside it
+    (cache / "models" / joined.with_suffix(".sha256").name).write_text(model.sha256)
+    bot = Bot(make_config(tmp_path / "store", cache_dir=cache, llm_quant="q4_0"))
+    bot.ingest([CORPUS])
+    answer = bot.ask("Who was released in November 2023?", as_of=date(2025, 2, 11))
+    assert bot.llm is not None and bot.llm.name.endswith(".q4_0"), bot.llm_error
+    assert (cache / "models" / f"{joined.stem}.q4_0.gguf").stat().st_size < joined.stat().st_size
+    assert "Yelena Trufanova" in answer.text and answer.citations, answer
