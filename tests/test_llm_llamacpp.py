@@ -98,7 +98,7 @@ def test_quant_applies_to_bundled_models_only(tmp_path: Any) -> None:
     with pytest.raises(LLMUnavailable, match="bundled models only"):
         resolve_model_path(str(gguf), tmp_path, "q4_0")
     with pytest.raises(ConfigError, match="BOT_LLM_QUANT"):
-        Config.from_env(env={"BOT_LLM_QUANT": "q8_0"})
+        Config.from_env(env={"BOT_LLM_QUANT": "q5_1"})
 
 
 def test_a_converted_copy_is_reused_while_its_source_is_the_same(tmp_path: Any, monkeypatch: Any) -> None:
@@ -127,9 +127,10 @@ def test_a_converted_copy_is_reused_while_its_source_is_the_same(tmp_path: Any, 
 @pytest.mark.slow
 def test_q4_0_copy_of_the_bundled_model_loads_and_answers(tmp_path: Path) -> None:
     """The real conversion (llama.cpp's quantizer, ~20 s): the copy loads and answers the seed question."""
+    from bot.config import Config
     from bot.models import BUNDLED, ensure_joined
     from bot.service import Bot
-    from tests.conftest import CORPUS, _model_cache, make_config
+    from tests.conftest import CORPUS, _model_cache
 
     model = BUNDLED["qwen2.5-coder-0.5b"]
     joined = ensure_joined(model, _model_cache())
@@ -137,7 +138,7 @@ def test_q4_0_copy_of_the_bundled_model_loads_and_answers(tmp_path: Path) -> Non
     (cache / "models").mkdir(parents=True)
     (cache / "models" / joined.name).symlink_to(joined)  # the converted copy is written beside it
     (cache / "models" / joined.with_suffix(".sha256").name).write_text(model.sha256)
-    bot = Bot(make_config(tmp_path / "store", cache_dir=cache, llm_quant="q4_0"))
+    bot = Bot(Config.from_env(env={}, home=tmp_path / "store", cache_dir=cache, llm_quant="q4_0"))
     bot.ingest([CORPUS])
     answer = bot.ask("Who was released in November 2023?", as_of=date(2025, 2, 11))
     assert bot.llm is not None and bot.llm.name.endswith(".q4_0"), bot.llm_error
