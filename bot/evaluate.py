@@ -834,6 +834,15 @@ def write_charts(out: Path, by_type: dict[str, Any], latencies: dict[str, Sequen
 
 
 # --- the command -----------------------------------------------------------------------------------
+def write_report(out: Path | None, report: dict[str, Any], text: str) -> None:
+    """An eval script's figures as JSON and its tables as Markdown beside it (``out`` with ``.md``)."""
+    if out is None:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    out.with_suffix(".md").write_text(text + "\n")
+
+
 def git_state() -> tuple[str, bool]:
     try:
         sha = subprocess.run(

@@ -81,8 +81,8 @@ def resolve_person(question: str, history: list[Message]) -> str | None:
 
     None when the question has no such pronoun, or the last answer names no person or several (a
     list answer: "she" could be any of them), or the question still points back otherwise ("that")."""
-    if not _PERSON_PRONOUN.search(question):
-        return None
+    if not _PERSON_PRONOUN.search(question) or _OTHER_POINTER.search(question):
+        return None  # "Who did he meet there?": the name alone would not make it standalone
     answers = [m["content"] for m in history if m.get("role") == "assistant" and m.get("content")]
     if not answers:
         return None
@@ -97,8 +97,6 @@ def resolve_person(question: str, history: list[Message]) -> str | None:
             return f"{name}'s"
         return name
 
-    if _OTHER_POINTER.search(question):
-        return None  # "Who did he meet there?": the name alone does not make it standalone
     return _PERSON_PRONOUN.sub(replace, question)
 
 

@@ -53,6 +53,7 @@ from bot.evaluate import (  # noqa: E402
     markdown_table,
     mrr,
     percentile,
+    write_report,
 )
 from bot.rerank import make_reranker  # noqa: E402
 from bot.retrieve import Retriever  # noqa: E402
@@ -375,10 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["as_of"] = as_of_figures(bot, questions)
     text = render(report)
     print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2))
-        args.out.with_suffix(".md").write_text(text + "\n")
+    write_report(args.out, report, text)
     return 0
 
 

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.baselines import answer_rank, choose_questions, load_jsonl, passages_for  # noqa: E402
 from bot.config import Config  # noqa: E402
-from bot.evaluate import git_state, hit_at_k, markdown_table, percentile  # noqa: E402
+from bot.evaluate import git_state, hit_at_k, markdown_table, percentile, write_report  # noqa: E402
 from bot.exact import ExactIndex  # noqa: E402
 from bot.service import Bot  # noqa: E402
 from bot.store import ChromaStore  # noqa: E402
@@ -262,10 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     text = render(report)
     print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2))
-        args.out.with_suffix(".md").write_text(text + "\n")
+    write_report(args.out, report, text)
     return 0
 
 

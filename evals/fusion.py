@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.baselines import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
 from bot.config import Config  # noqa: E402
-from bot.evaluate import contains_answer, git_state, hit_at_k, markdown_table  # noqa: E402
+from bot.evaluate import contains_answer, git_state, hit_at_k, markdown_table, write_report  # noqa: E402
 from bot.rerank import FEATURES, HeuristicReranker, Weights, candidate_features  # noqa: E402
 from bot.retrieve import Retriever  # noqa: E402
 from bot.service import Bot  # noqa: E402
@@ -310,10 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["meta"]["seconds"] = time.time() - t0
     text = render(report)
     print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2))
-        args.out.with_suffix(".md").write_text(text + "\n")
+    write_report(args.out, report, text)
     return 0
 
 
