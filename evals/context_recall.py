@@ -80,6 +80,7 @@ def main() -> int:
     scorer = SentenceScorer(bot.embedder)
     chosen = policies(config)
     hits = {name: 0 for name in chosen}
+    shown = {name: 0 for name in chosen}
     sizes: dict[str, list[int]] = {name: [] for name in chosen}
     in_passages = 0
     ranks: list[int] = []
@@ -102,14 +103,19 @@ def main() -> int:
             excerpts = policy(q["question"], ranked, ps)
             text = [ps[ex.passage].text[ex.start : ex.end] for ex in excerpts]
             hits[name] += any(contains_answer(t, q["answer"]) for t in text)
+            # The prompt also shows the title of each passage a chosen sentence comes from.
+            titles = [ps[i].title for i in {ex.passage for ex in excerpts}]
+            shown[name] += any(contains_answer(t, q["answer"]) for t in text + titles)
             sizes[name].append(sum(len(t) for t in text))
     n = len(questions)
     print(f"{n} questions; gold in the top {config.top_k} passages: {in_passages}")
     print(f"rank of the first gold sentence, where there is one: {sorted(ranks)}")
-    print("| policy | gold in model context | excerpt chars p50 | p95 |\n|---|---|---|---|")
+    print("| policy | gold in model context | with the titles shown | excerpt chars p50 | p95 |")
+    print("|---|---|---|---|---|")
     for name in chosen:
         s = sorted(sizes[name])
-        print(f"| {name} | {hits[name]} | {statistics.median(s):.0f} | {s[int(0.95 * (len(s) - 1))]} |")
+        p50, p95 = statistics.median(s), s[int(0.95 * (len(s) - 1))]
+        print(f"| {name} | {hits[name]} | {shown[name]} | {p50:.0f} | {p95} |")
     return 0
 
 
