@@ -107,7 +107,7 @@ def warm_round(src: Path, article: Path) -> dict[str, float]:
 
 def warm_child() -> None:
     """Load models and llama-index with another document first, then time the steps on the article."""
-    from bot.answer import Answerer
+    from bot.answering.answerer import Answerer
     from bot.config import Config
     from bot.service import Bot
 

@@ -113,8 +113,8 @@ def child(limit: int | None) -> dict[str, Any]:
     import llama_cpp
 
     from bot.config import Config
-    from bot.evaluate import load_gold, spread
     from bot.service import Bot
+    from evals.evaluate import load_gold, spread
 
     items = spread(load_gold(ROOT / "evals" / "gold.jsonl"), limit)
     with tempfile.TemporaryDirectory(prefix="llm-latency-") as tmp:

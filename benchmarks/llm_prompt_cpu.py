@@ -39,8 +39,8 @@ def main() -> int:
     import llama_cpp
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+    from bot.backends.llamacpp import LlamaCppLLM
     from bot.config import Config
-    from bot.llm_llamacpp import LlamaCppLLM
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("variants", nargs="+", help="NAME:BOT_X=1,BOT_Y=2 (settings of one variant)")
@@ -90,8 +90,8 @@ def seed_prompt() -> list[Any]:
     """The messages the bot gives the model for the seed question on the bundled corpus."""
     from collections.abc import Iterator
 
+    from bot.backends.llm import LLM, Message
     from bot.config import Config
-    from bot.llm import LLM, Message
     from bot.service import Bot
 
     seen: list[list[Message]] = []

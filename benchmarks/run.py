@@ -287,13 +287,13 @@ def scaled_corpus(base: Sequence[dict[str, Any]], scale: int) -> list[dict[str, 
 def contains_answer(text: str, gold: str) -> bool:
     """The project's matcher (bot.evaluate): case-insensitive; whole words for answers of at most
     four characters or numeric ones, substrings otherwise."""
-    from bot.evaluate import contains_answer as match
+    from evals.evaluate import contains_answer as match
 
     return match(text, gold)
 
 
 def is_short_answer(gold: str) -> bool:
-    from bot.evaluate import is_short_answer as short
+    from evals.evaluate import is_short_answer as short
 
     return short(gold)
 
@@ -532,7 +532,7 @@ def _config(spec: dict[str, Any]) -> Any:
 
 def worker_ours(spec: dict[str, Any]) -> dict[str, Any]:
     """Our pipeline on one corpus: ingest, raw ceiling, re-ingest, queries, one-article add, answers."""
-    import bot.ingest as ingest_module
+    import bot.index.ingest as ingest_module
     from bot.service import Bot
 
     result: dict[str, Any] = {"pipeline": "ours", "load_start": loadavg()}
@@ -542,7 +542,7 @@ def worker_ours(spec: dict[str, Any]) -> dict[str, Any]:
     bot.indexer  # noqa: B018 - models and stores loaded before the clock starts
     bot.embedder.embed(["warm up"])
     # Chunking's first call imports the splitter and loads tiktoken: pay that outside the clock too.
-    from bot.chunking import chunk_article
+    from bot.index.chunking import chunk_article
     from bot.types import Article
 
     chunk_article(
@@ -823,7 +823,7 @@ def measure_serve(spec: dict[str, Any], question: str, timeout: float = 900) -> 
     """Start `bot serve` on the store, wait for its port, ask one question through the web API,
     then read the server's peak RSS (VmHWM) from /proc."""
     if not (ROOT / "bot" / "app.py").exists():
-        return {"error": "n/a: bot/app.py does not exist"}
+        return {"error": "n/a: bot/ui/web.py does not exist"}
     port = free_port()
     logfile = Path(spec["workdir"]) / "serve.log"
     with logfile.open("w") as out:

@@ -33,10 +33,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.catalog import open_catalog  # noqa: E402
-from bot.chunking import chunk_article  # noqa: E402
 from bot.config import Config  # noqa: E402
-from bot.ingest import embed_text  # noqa: E402
+from bot.index.catalog import open_catalog  # noqa: E402
+from bot.index.chunking import chunk_article  # noqa: E402
+from bot.index.ingest import embed_text  # noqa: E402
 from bot.types import Article  # noqa: E402
 from tests.postgres_server import PostgresServer, free_port, postgres_bin  # noqa: E402
 
@@ -77,8 +77,8 @@ def p50_ms(samples: list[float]) -> float:
 
 
 def measure_embedding(texts: list[str], embed_url: str) -> dict[str, Any]:
-    from bot.embedding_minilm import MiniLMEmbedder
-    from bot.embedding_openai import OpenAIEmbedder
+    from bot.backends.minilm import MiniLMEmbedder
+    from bot.backends.openai_embedding import OpenAIEmbedder
 
     local = MiniLMEmbedder(threads=os.cpu_count() or 2)
     t0 = time.perf_counter()
@@ -131,7 +131,7 @@ def measure_catalog(
 
 
 def measure_chroma(chroma_url: str, n: int) -> dict[str, Any]:
-    from bot.store import ChromaStore
+    from bot.index.vectors import ChromaStore
 
     config = Config.from_env(env={}, chroma_url=chroma_url, collection="bench-vectors")
     store = ChromaStore.from_config(config)

@@ -45,7 +45,7 @@ class Config:
     # a postgresql:// URL = a shared PostgreSQL catalog for several workers and replicas.
     catalog_url: str = ""
 
-    # Embeddings: a name the factory in bot.embedding knows ("minilm-int8" in process, "openai" =
+    # Embeddings: a name the factory in bot.backends.embedding knows ("minilm-int8" in process, "openai" =
     # any server speaking the OpenAI-compatible /v1/embeddings protocol at `embedder_url`).
     embedder: str = "minilm-int8"
     embed_batch: int = 32
@@ -68,7 +68,7 @@ class Config:
     fetch_max_mb: float = 10.0
     fetch_allow_networks: str = ""
 
-    # Chunking (tokens of the embedding tokenizer's rough measure, see bot.chunking).
+    # Chunking (tokens of the embedding tokenizer's rough measure, see bot.index.chunking).
     chunk_size: int = 200
     chunk_overlap: int = 40
 
@@ -91,7 +91,7 @@ class Config:
     # "q4_0": answer with a Q4_0 copy of the bundled model, converted once into `cache_dir`
     # (llama.cpp repacks Q4_0 for AVX2 kernels at load); "" = the bundled file as shipped.
     llm_quant: str = ""
-    # How many of the retrieved passages' best sentences the model reads (bot.context).
+    # How many of the retrieved passages' best sentences the model reads (bot.answering.excerpts).
     context_sentences: int = 3
     context_chars: int = 1200  # and at most this many characters of them
     # "compose": the model copies the answering phrase, a template makes the cited sentence (the
@@ -105,7 +105,7 @@ class Config:
     # Calibrated on the gold set (evals/gold.jsonl): off-corpus questions score < 0.21, the
     # weakest answerable one 0.31 (Retrieval.support of each gold question, 2026-11-25).
     refusal_threshold: float = 0.25
-    reranker: str = "heuristic"  # or "rrf" / "dense" (ablations); see bot.rerank.BACKENDS
+    reranker: str = "heuristic"  # or "rrf" / "dense" (ablations); see bot.answering.rerank.BACKENDS
     date_aware: int = 1  # 0 turns off date parsing in retrieval (ablations)
     per_doc: int = 2  # most passages one article may fill in the top-k while others qualify
     # Wire copies (bot.copies): two articles whose word 5-shingle sets have at least this Jaccard

@@ -24,12 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.fetch import FEED_TYPES, FetchError, fetch
+from bot.documents.fetch import FEED_TYPES, FetchError, fetch
 from bot.types import Article, DocumentError
 
 if TYPE_CHECKING:
-    from bot.catalog import FeedRecord
-    from bot.ingest import IngestResult
+    from bot.index.catalog import FeedRecord
+    from bot.index.ingest import IngestResult
     from bot.service import Bot
 
 
@@ -161,7 +161,7 @@ def update_feed(bot: Bot, record: FeedRecord) -> FeedReport:
 
 
 def _record_path(got: Article | DocumentError) -> Path | None:
-    from bot.ingest import web_record_path
+    from bot.index.ingest import web_record_path
 
     return web_record_path(got) if isinstance(got, Article) else None
 
@@ -186,8 +186,8 @@ def _item_article(bot: Bot, item: FeedItem, report: FeedReport) -> Article | Doc
 def _from_feed_text(bot: Bot, item: FeedItem, origin: str, feed_title: str) -> Article | None:
     from bs4 import BeautifulSoup
 
-    from bot.documents import _html_text
-    from bot.webpage import url_doc_id
+    from bot.documents.html import url_doc_id
+    from bot.documents.read import _html_text
 
     text = _html_text(BeautifulSoup(item.html, "html.parser")) if item.html.strip() else ""
     if not text:
@@ -211,7 +211,7 @@ def _from_feed_text(bot: Bot, item: FeedItem, origin: str, feed_title: str) -> A
 
 def check_feed_url(url: str) -> None:
     """A clear error for something that is not an http(s) URL, before anything is fetched."""
-    from bot.urls import is_url
+    from bot.documents.urls import is_url
 
     if not is_url(url):
         raise FetchError(url, "not an http(s) URL")

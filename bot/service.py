@@ -17,13 +17,13 @@ from bot.config import Config
 from bot.types import Answer
 
 if TYPE_CHECKING:
-    from bot.answer import Answerer, Event
-    from bot.catalog import Catalog, DocRecord
-    from bot.embedding import Embedder
-    from bot.ingest import Indexer, IngestResult
-    from bot.llm import LLM, Message
-    from bot.retrieve import Retrieval, Retriever
-    from bot.store import VectorStore
+    from bot.answering.answerer import Answerer, Event
+    from bot.answering.retrieve import Retrieval, Retriever
+    from bot.backends.embedding import Embedder
+    from bot.backends.llm import LLM, Message
+    from bot.index.catalog import Catalog, DocRecord
+    from bot.index.ingest import Indexer, IngestResult
+    from bot.index.vectors import VectorStore
 
 
 class Bot:
@@ -42,32 +42,32 @@ class Bot:
     # --- components, built on first use -----------------------------------------------------------
     @cached_property
     def catalog(self) -> Catalog:
-        from bot.catalog import open_catalog
+        from bot.index.catalog import open_catalog
 
         return open_catalog(self.config)
 
     @cached_property
     def embedder(self) -> Embedder:
-        from bot.embedding import make_embedder
+        from bot.backends.embedding import make_embedder
 
         return make_embedder(self.config)
 
     @cached_property
     def vectors(self) -> VectorStore:
-        from bot.store import ChromaStore
+        from bot.index.vectors import ChromaStore
 
         return ChromaStore.from_config(self.config)
 
     @cached_property
     def indexer(self) -> Indexer:
-        from bot.ingest import Indexer
+        from bot.index.ingest import Indexer
 
         return Indexer(self.config, self.catalog, self.vectors, self.embedder, self.write_lock)
 
     @cached_property
     def retriever(self) -> Retriever:
-        from bot.rerank import make_reranker
-        from bot.retrieve import Retriever
+        from bot.answering.rerank import make_reranker
+        from bot.answering.retrieve import Retriever
 
         self.indexer  # noqa: B018 - checks the store's identity before the first search
         return Retriever(self.config, self.catalog, self.vectors, self.embedder, make_reranker(self.config))
@@ -77,7 +77,7 @@ class Bot:
         """The answer model, or None (extractive answers) when it cannot be loaded; why is kept."""
         if self._llm_override != "auto":
             return self._llm_override  # type: ignore[return-value]
-        from bot.llm import LLMUnavailable, make_llm
+        from bot.backends.llm import LLMUnavailable, make_llm
 
         try:
             return make_llm(self.config)
@@ -87,7 +87,7 @@ class Bot:
 
     @cached_property
     def answerer(self) -> Answerer:
-        from bot.answer import Answerer
+        from bot.answering.answerer import Answerer
 
         return Answerer(self.config, self.retriever, self.llm, self.embedder)
 
@@ -105,7 +105,7 @@ class Bot:
         return self.catalog.docs()
 
     def search(self, query: str, k: int | None = None, as_of: date | None = None) -> Retrieval:
-        from bot.answer import check_question
+        from bot.answering.answerer import check_question
 
         return self.retriever.search(check_question(query), k=k, as_of=as_of)
 

@@ -7,7 +7,7 @@ questions, so the difference between two rows is what that step bought:
    bm25s with Snowball stemming over title + chunk when ``bm25s`` and ``PyStemmer`` are installed:
    ``pip install -e '.[evals]'``): the searches alone (the baselines of issues 8 and 18);
 2. hybrid pool: both candidate lists (40 each) fused by reciprocal rank;
-3. + feature reranker: dense, BM25, idf coverage, names/numbers (``bot.rerank.HeuristicReranker``);
+3. + feature reranker: dense, BM25, idf coverage, names/numbers (``bot.answering.rerank.HeuristicReranker``);
 4. + diversity: near-duplicates collapsed, at most 2 passages per article while others qualify;
 5. + dates: time expressions parsed against the quiz date (mentions boosted, reporting-time filter).
 
@@ -42,9 +42,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.baselines import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
+from bot.answering.rerank import make_reranker  # noqa: E402
+from bot.answering.retrieve import Retriever  # noqa: E402
 from bot.config import Config  # noqa: E402
-from bot.evaluate import (  # noqa: E402
+from bot.service import Bot  # noqa: E402
+from bot.types import Passage  # noqa: E402
+from evals.baselines import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
+from evals.evaluate import (  # noqa: E402
     first_hit_rank,
     gold_item_spans,
     hit_at_k,
@@ -55,10 +59,6 @@ from bot.evaluate import (  # noqa: E402
     percentile,
     write_report,
 )
-from bot.rerank import make_reranker  # noqa: E402
-from bot.retrieve import Retriever  # noqa: E402
-from bot.service import Bot  # noqa: E402
-from bot.types import Passage  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ Search = Callable[[str, int, "date | None"], tuple[list[Passage], "float | None"
 
 def make_search(bot: Bot, step: Step) -> Search:
     """One search function per step, sharing the bot's store and models."""
-    from bot.baselines import bm25_only, dense_only
+    from evals.baselines import bm25_only, dense_only
 
     bare = step.overrides.get("search")
     if bare == "exact":
@@ -113,8 +113,8 @@ def make_search(bot: Bot, step: Step) -> Search:
 def exact_search(bot: Bot) -> Search:
     """Dense search done strongly: the true cosine top-k over the same vectors Chroma holds, so the
     dense baseline loses nothing to the approximate index (issue 18). The index is built once."""
-    from bot.baselines import passages_for
-    from bot.exact import ExactIndex
+    from bot.index.exact import ExactIndex
+    from evals.baselines import passages_for
 
     index = ExactIndex.from_store(bot.vectors)
 
@@ -137,7 +137,7 @@ def bm25s_search(bot: Bot) -> Search | None:
         import Stemmer
     except ImportError:
         return None
-    from bot.baselines import passages_for
+    from evals.baselines import passages_for
 
     ids = bot.catalog.chunk_ids()
     spans = bot.catalog.chunk_spans(ids)
@@ -190,7 +190,7 @@ def realtimeqa_figures(bot: Bot, search: Search, questions: Sequence[dict[str, A
 
 def gold_figures(bot: Bot, search: Search, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Gold-set retrieval, and the refusal gate applied to this step's support (no model)."""
-    from bot.followup import rewrite_question
+    from bot.answering.followup import rewrite_question
 
     threshold = bot.config.refusal_threshold
     ranks: list[int | None] = []
@@ -235,7 +235,7 @@ def question_type(question: str, quiz_date: date) -> str:
     ("Wednesday", "next month", "in November"), an absolute one ("in 2024"), or none."""
     from datetime import timedelta
 
-    from bot.dates import PUBLISHED, parse_question_dates
+    from bot.language.dates import PUBLISHED, parse_question_dates
 
     ranges = parse_question_dates(question, quiz_date)
     if not ranges:

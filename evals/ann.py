@@ -37,12 +37,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.baselines import answer_rank, choose_questions, load_jsonl, passages_for  # noqa: E402
 from bot.config import Config  # noqa: E402
-from bot.evaluate import git_state, hit_at_k, markdown_table, percentile, write_report  # noqa: E402
-from bot.exact import ExactIndex  # noqa: E402
+from bot.index.exact import ExactIndex  # noqa: E402
+from bot.index.vectors import ChromaStore  # noqa: E402
 from bot.service import Bot  # noqa: E402
-from bot.store import ChromaStore  # noqa: E402
+from evals.baselines import answer_rank, choose_questions, load_jsonl, passages_for  # noqa: E402
+from evals.evaluate import git_state, hit_at_k, markdown_table, percentile, write_report  # noqa: E402
 
 POOL = 40  # the dense candidate pool of the pipeline (Config.candidates)
 TOP = 10  # the exact top-10 is the reference set

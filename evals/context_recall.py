@@ -4,8 +4,8 @@ The answer can only be right when its words are in front of the model. This meas
 RealTimeQA question, whether the gold string is in the retrieved passages (top 5), and whether it
 is in the excerpts each selection policy would give the model, with their size in characters (the
 prompt's length drives the time to the first token). Retrieval and sentence scoring are the bot's
-own; only ``bot.context.select_excerpts`` varies. Scoring is the benchmark's
-(``bot.evaluate.contains_answer``). Runs in ~1-2 min on the ``--small`` store.
+own; only ``bot.answering.excerpts.select_excerpts`` varies. Scoring is the benchmark's
+(``evals.evaluate.contains_answer``). Runs in ~1-2 min on the ``--small`` store.
 
     python evals/context_recall.py --home /var/tmp/rtqa-small --data ../shared/benchmarks/realtimeqa-2023q4
 """
@@ -18,12 +18,12 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from bot.baselines import choose_questions, load_jsonl
+from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
 from bot.config import Config
-from bot.context import Excerpt, SentenceScorer, select_excerpts
-from bot.evaluate import contains_answer
 from bot.service import Bot
 from bot.types import Passage
+from evals.baselines import choose_questions, load_jsonl
+from evals.evaluate import contains_answer
 
 Policy = Callable[[str, list[Excerpt], list[Passage]], list[Excerpt]]
 

@@ -4,7 +4,7 @@ Each ``evals/extraction/NAME.html`` is a page laid out like a real news site (me
 share bar, newsletter box, related stories with their own dates, comments, a "| Site" title
 suffix); ``NAME.json`` holds the hand-marked body paragraphs, the headline and the publication
 date. "before" is the reader the bot had before trafilatura (``parse_html_classic``), "after" the
-one it uses now (``bot.webpage``). Text scores are over word tokens (multiset overlap): precision =
+one it uses now (``bot.documents.html``). Text scores are over word tokens (multiset overlap): precision =
 share of extracted words that are body words, recall = share of body words extracted.
 
     python evals/extraction.py            # the table (Markdown) on stdout
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.documents import _decode_html, _parse_html, parse_html_classic  # noqa: E402
+from bot.documents.read import _decode_html, _parse_html, parse_html_classic  # noqa: E402
 from bot.types import Article  # noqa: E402
 
 PAGES = ROOT / "evals" / "extraction"
@@ -30,7 +30,7 @@ PAGES = ROOT / "evals" / "extraction"
 
 def trafilatura_alone(markup: str, path: Path) -> Article:
     """trafilatura's own text, title and date (htmldate), without our markup dates or dateline."""
-    from bot.webpage import _trafilatura, paragraphs
+    from bot.documents.html import _trafilatura, paragraphs
 
     found = _trafilatura(markup, "") or {}
     return Article(

@@ -1,7 +1,7 @@
 """Fusion fitted, not hand-set (issue 18): fit the reranker's feature weights on one month of
-RealTimeQA questions and score them on the other, beside the hand-set ``bot.rerank.Weights``.
+RealTimeQA questions and score them on the other, beside the hand-set ``bot.answering.rerank.Weights``.
 
-The reranker scores each candidate of the pool as a weighted sum of ``bot.rerank.FEATURES`` (dense
+The reranker scores each candidate of the pool as a weighted sum of ``bot.answering.rerank.FEATURES`` (dense
 similarity, BM25 scaled by the pool's best, idf coverage, names, a mention of the asked date, and
 publication inside the asked reporting period). Those weights were set by hand while looking at all
 92 answerable questions, so the figures they give on those questions may only hold there. This
@@ -9,8 +9,8 @@ script:
 
 1. builds, for every answerable question, the candidate pool the shipped retriever would rank
    (``Retriever.pool``, the quiz date as as-of) and each candidate's features exactly as the
-   reranker computes them (``bot.rerank.candidate_features``; dates checked on every candidate);
-2. labels a candidate positive when it holds the gold answer (``bot.evaluate.contains_answer``,
+   reranker computes them (``bot.answering.rerank.candidate_features``; dates checked on every candidate);
+2. labels a candidate positive when it holds the gold answer (``evals.evaluate.contains_answer``,
    the benchmark's matching: short answers as whole words);
 3. fits two small linear models on the September quizzes — a pairwise logistic ranker (RankNet
    with a linear scorer: every positive above every negative of the same question, each question
@@ -46,12 +46,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.baselines import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
+from bot.answering.rerank import FEATURES, HeuristicReranker, Weights, candidate_features  # noqa: E402
+from bot.answering.retrieve import Retriever  # noqa: E402
 from bot.config import Config  # noqa: E402
-from bot.evaluate import contains_answer, git_state, hit_at_k, markdown_table, write_report  # noqa: E402
-from bot.rerank import FEATURES, HeuristicReranker, Weights, candidate_features  # noqa: E402
-from bot.retrieve import Retriever  # noqa: E402
 from bot.service import Bot  # noqa: E402
+from evals.baselines import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
+from evals.evaluate import contains_answer, git_state, hit_at_k, markdown_table, write_report  # noqa: E402
 
 L2 = 0.01  # on standardised features; fixed before the run, not chosen on a held-out month
 MAX_PAIRS = 2000  # per question (a short answer such as "4" can hold in many chunks); sampled, seeded

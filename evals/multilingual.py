@@ -37,8 +37,8 @@ Embed = tuple[Callable[[list[str]], np.ndarray], Callable[[list[str]], np.ndarra
 
 
 def embedders(threads: int) -> dict[str, Embed]:
+    from bot.backends.embedding import make_embedder
     from bot.config import Config
-    from bot.embedding import make_embedder
 
     minilm = make_embedder(Config.from_env(env={}, threads=threads))
     out: dict[str, Embed] = {"MiniLM-L6 int8 (default)": (minilm.embed, minilm.embed)}
@@ -79,10 +79,10 @@ def probe(models: dict[str, Embed]) -> None:
 
 
 def realtimeqa(models: dict[str, Embed], home: Path, data: Path, n: int) -> None:
-    from bot.baselines import answer_rank, choose_questions, load_jsonl
-    from bot.catalog_sqlite import SQLiteCatalog
-    from bot.ingest import embed_text
+    from bot.index.catalog_sqlite import SQLiteCatalog
+    from bot.index.ingest import embed_text
     from bot.types import Passage
+    from evals.baselines import answer_rank, choose_questions, load_jsonl
 
     catalog = SQLiteCatalog(home / "catalog.sqlite")
     questions = choose_questions(load_jsonl(data / "questions.jsonl"), n)

@@ -164,8 +164,8 @@ def edited_copy(text: str, rng: random.Random, outlet: str) -> str:
 
 def edited_copies_table(articles: list[dict[str, Any]], n: int, seed: int) -> None:
     """Part 2: copies' similarity to their original and false copies among distinct articles, by shingle size."""
-    from bot.copies import band_keys, jaccard, signature
-    from bot.copies import shingles as shingles_of
+    from bot.index.copies import band_keys, jaccard, signature
+    from bot.index.copies import shingles as shingles_of
 
     rng = random.Random(seed)
     pool = [a for a in articles if len(a["text"].split()) >= 150]
@@ -207,9 +207,9 @@ def store_effect(data: Path, home: Path, seed: int) -> None:
     """Part 3: relink, recall@5 off/on, then edited copies of each question's answering article."""
     from datetime import date
 
-    from bot.baselines import answer_rank, choose_questions, load_jsonl
     from bot.config import Config
     from bot.service import Bot
+    from evals.baselines import answer_rank, choose_questions, load_jsonl
 
     config = Config.from_env(home=home)
     questions = choose_questions(load_jsonl(data / "questions.jsonl"), None)

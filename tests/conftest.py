@@ -17,8 +17,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+from bot.backends.llm import LLM, Message  # noqa: E402
 from bot.config import Config  # noqa: E402
-from bot.llm import LLM, Message  # noqa: E402
 from bot.service import Bot  # noqa: E402
 from tests.postgres_server import PostgresServer, postgres_bin  # noqa: E402
 
@@ -87,7 +87,7 @@ def corpus_bot_extractive(corpus_home: Path) -> Bot:
 @pytest.fixture(scope="session")
 def real_llm() -> LLM:
     """The bundled 0.5B answer model, loaded once per session."""
-    from bot.llm import make_llm
+    from bot.backends.llm import make_llm
 
     llm = make_llm(make_config(Path("/nonexistent")))
     assert llm is not None

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.exact import ExactIndex
+from bot.index.exact import ExactIndex
+from bot.index.vectors import ChromaStore
 from bot.service import Bot
-from bot.store import ChromaStore
 from tests.conftest import make_config
 from tests.test_benchmark_smoke import TOPICS, _article, _question
 

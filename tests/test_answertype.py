@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answertype import (
+from bot.answering.answertype import (
     adds_information,
     expected_kind,
     may_hold_answer,
@@ -12,8 +12,8 @@ from bot.answertype import (
     supplies_kind,
     why_not_an_answer,
 )
-from bot.followup import rewrite_question
-from bot.llm import LLM, Message
+from bot.answering.followup import rewrite_question
+from bot.backends.llm import LLM, Message
 
 
 @pytest.mark.parametrize(
@@ -136,7 +136,7 @@ def test_sentence_with_the_asked_kind_ranks_first() -> None:
     """Same words, same similarity: the one that holds a number is what "how many" wants."""
     import numpy as np
 
-    from bot.context import SentenceScorer
+    from bot.answering.excerpts import SentenceScorer
     from bot.types import Passage
 
     class Flat:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.api import ApiRequestError, conversation
 from bot.service import Bot
+from bot.ui.api import ApiRequestError, conversation
 from tests.conftest import CORPUS, NOVEMBER_NAMES, make_config
 from tests.test_chroma_server import free_port
 
@@ -40,7 +40,7 @@ def api_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
 def api_url(api_bot: Bot) -> Iterator[str]:
     import uvicorn
 
-    from bot.api import build_api
+    from bot.ui.api import build_api
 
     port = free_port()
     server = uvicorn.Server(

@@ -19,7 +19,11 @@ from typing import Any
 import pytest
 from gradio_client import Client, handle_file
 
-from bot.app import (
+from bot.backends.llm import Message
+from bot.service import Bot
+from bot.types import Answer, BotError, Citation, Passage
+from bot.ui.cli import main as cli_main
+from bot.ui.web import (
     Conversation,
     WebChat,
     answer_html,
@@ -30,10 +34,6 @@ from bot.app import (
     resolve_auth,
     safe_name,
 )
-from bot.cli import main as cli_main
-from bot.llm import Message
-from bot.service import Bot
-from bot.types import Answer, BotError, Citation, Passage
 from tests.conftest import CORPUS, NOVEMBER_NAMES, FakeLLM, make_config
 
 NOVEMBER = "Who was released in November 2023?"

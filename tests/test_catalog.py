@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog, StoreError, open_catalog
 from bot.config import Config
+from bot.index.catalog import Catalog, StoreError, open_catalog
 from bot.types import Article, Chunk
 from tests.conftest import make_config
 
@@ -81,7 +81,7 @@ def test_keyword_search_ranks_matches_and_filters_dates(catalog: Catalog) -> Non
     assert all(score > 0 for _, score in hits)
     voted = catalog.keyword_search("councils voting", 5)  # stemmed: council/vote
     assert voted and all(catalog.chunk_spans([c])[c][0] == "harbour" for c, _ in voted)
-    from bot.catalog import day_number
+    from bot.index.catalog import day_number
 
     feb = (day_number("2024-02-01") or 0, day_number("2024-02-28") or 0)
     assert catalog.keyword_search("harbour festival", 5, feb)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import StoreError
 from bot.config import Config
-from bot.reindex import reindex
+from bot.index.catalog import StoreError
+from bot.index.reindex import reindex
 from bot.service import Bot
 from tests.conftest import CORPUS, NOVEMBER_NAMES, make_config
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.cli import main
 from bot.config import Config
-from bot.store import ChromaStore
+from bot.index.vectors import ChromaStore
+from bot.ui.cli import main
 from tests.conftest import CORPUS, ROOT
 
 
@@ -39,7 +39,7 @@ def test_help_is_instant_and_lists_commands() -> None:
     for command in ("ingest", "feeds", "ask", "search", "docs", "remove", "serve", "eval", "reindex"):
         assert command in done.stdout
     # Heavy libraries stay unimported: --help must not pay for them.
-    probe = "import sys, bot.cli; print(any(m.startswith(('chromadb','llama_index','gradio')) for m in sys.modules))"
+    probe = "import sys, bot.ui.cli; print(any(m.startswith(('chromadb','llama_index','gradio')) for m in sys.modules))"
     assert (
         subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip()
         == "False"
@@ -121,21 +121,21 @@ def test_unwritable_store_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixt
 
 # --- start-up cost: what a command imports and loads ------------------------------------------------
 # Each of these costs a cold `bot` process time before any work starts (docs/latency.md).
-WEB_AND_UI = ["gradio", "fastapi", "uvicorn", "trafilatura", "feedparser", "bs4", "bot.app", "bot.api"]
-WEB_AND_UI += ["bot.fetch", "bot.webpage", "bot.feeds"]
+WEB_AND_UI = ["gradio", "fastapi", "uvicorn", "trafilatura", "feedparser", "bs4", "bot.ui.web", "bot.ui.api"]
+WEB_AND_UI += ["bot.documents.fetch", "bot.documents.html", "bot.feeds"]
 NOT_FOR_QUERIES = [*WEB_AND_UI, "llama_index", "llama_cpp", "nltk", "tiktoken"]
 
 # Runs the CLI entry in a fresh interpreter, counting embedder loads, and reports on its last line.
 PROBE = """
 import json, sys
-import bot.embedding_minilm as minilm
+import bot.backends.minilm as minilm
 loads = []
 init = minilm.MiniLMEmbedder.__init__
 def counting(self, *args, **kwargs):
     loads.append(1)
     init(self, *args, **kwargs)
 minilm.MiniLMEmbedder.__init__ = counting
-from bot.cli import main
+from bot.ui.cli import main
 code = main(sys.argv[1:])
 print(json.dumps({"code": code, "loads": len(loads), "modules": sorted(sys.modules)}))
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.compose import compose
+from bot.answering.compose import compose
 
 CASES = [
     (

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.compound import join_answers, split_question
-from bot.llm import Message
+from bot.answering.compound import join_answers, split_question
+from bot.backends.llm import Message
 from bot.service import Bot
 from bot.types import Answer, Citation, Passage
 from tests.conftest import FakeLLM, make_config

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.backends.llm import LLMUnavailable, make_llm
 from bot.config import Config, ConfigError
-from bot.llm import LLMUnavailable, make_llm
 
 
 def test_env_overrides_defaults(tmp_path: Path) -> None:

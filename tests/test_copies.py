@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.catalog import Catalog, open_catalog
-from bot.cli import format_citation
 from bot.config import Config
-from bot.copies import PERMS, band_keys, fingerprint, jaccard, shingles, signature
+from bot.index.catalog import Catalog, open_catalog
+from bot.index.copies import PERMS, band_keys, fingerprint, jaccard, shingles, signature
 from bot.service import Bot
 from bot.types import Article, Chunk
+from bot.ui.cli import format_citation
 from tests.conftest import make_config
 
 WIRE = Path(__file__).parent / "data" / "wire"
@@ -33,7 +33,7 @@ ORIGINAL, HERALD, COAST, FOLLOW_UP = (
 
 
 def _texts() -> dict[str, str]:
-    from bot.documents import load_path
+    from bot.documents.read import load_path
 
     return {a.doc_id: a.text for f in sorted(WIRE.glob("*.md")) for a in load_path(f, 10**7)}
 
@@ -148,13 +148,13 @@ def test_sources_say_also_published_by(wire_bot: Bot) -> None:
     assert all({"doc_id", "source", "url", "published"} <= set(c) for c in cited["also_published_by"])
     shown = format_citation(answer.citations[0])
     assert "also published by" in shown
-    from bot.app import sources_html
+    from bot.ui.web import sources_html
 
     assert "Also published by" in sources_html(answer.citations, 1)
 
 
 def test_bot_search_prints_also_published_by(wire_bot: Bot, capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.cli import main
+    from bot.ui.cli import main
 
     code = main(["--home", str(wire_bot.config.home), "search", "Cerro Alto union pay rise", "-k", "2"])
     assert code == 0

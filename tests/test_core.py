@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import UNVERIFIED_TEXT
+from bot.answering.answerer import UNVERIFIED_TEXT
 from bot.service import Bot
 from bot.types import BotError
 from tests.conftest import CORPUS, NOVEMBER_NAMES, FakeLLM, make_config

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dates import (
+from bot.language.dates import (
     MENTION,
     OPEN_END,
     OPEN_START,

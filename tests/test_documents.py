@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.documents import SUPPORTED_SUFFIXES, iter_folder, iter_jsonl, load_path, parse_dateline
+from bot.documents.read import SUPPORTED_SUFFIXES, iter_folder, iter_jsonl, load_path, parse_dateline
 from bot.types import Article, DocumentError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """Embeddings from a server (BOT_EMBEDDER=openai) against real HTTP servers on loopback ports.
 
-Fast tests run ``bot.embed_server.EmbedServer`` in a thread with a small deterministic stand-in
+Fast tests run ``bot.ui.embed_server.EmbedServer`` in a thread with a small deterministic stand-in
 model (protocol, batching, concurrency bound, retries, auth, model checks); the slow ones start
 ``bot embed-server`` as a subprocess with the bundled MiniLM and compare its vectors with the
 in-process ones.
@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.catalog import StoreError
-from bot.embed_server import EmbedServer, Handler
-from bot.embedding import Embedder, make_embedder
-from bot.embedding_openai import EmbeddingServerError, OpenAIEmbedder, embeddings_endpoint
+from bot.backends.embedding import Embedder, make_embedder
+from bot.backends.openai_embedding import EmbeddingServerError, OpenAIEmbedder, embeddings_endpoint
+from bot.index.catalog import StoreError
 from bot.service import Bot
+from bot.ui.embed_server import EmbedServer, Handler
 from tests.conftest import CORPUS, make_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -262,7 +262,7 @@ def test_server_vectors_equal_in_process_ones(minilm_server: str, tmp_path: Path
     local = make_embedder(make_config(tmp_path))
     remote = make_embedder(make_config(tmp_path, embedder="openai", embedder_url=minilm_server + "/v1"))
     assert remote.name == local.name and remote.dim == local.dim == 384
-    from bot.documents import load_path
+    from bot.documents.read import load_path
 
     text = next(a for a in load_path(next(CORPUS.glob("*.md")), 2**20)).text
     words = text.split()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluate import (
+from bot.types import BotError, Citation, Passage
+from evals.evaluate import (
     GoldRow,
     GoldSpan,
     check_thresholds,
@@ -40,7 +41,6 @@ from bot.evaluate import (
     thresholds_for,
     write_gold_report,
 )
-from bot.types import BotError, Citation, Passage
 from tests.conftest import ROOT, FakeLLM, make_config
 
 BODY = (
@@ -274,7 +274,7 @@ def test_report_files_are_written(tmp_path: Path) -> None:
 
 
 def test_judge_scores_answered_items_with_the_given_model() -> None:
-    from bot.evaluate import judge_gold
+    from evals.evaluate import judge_gold
 
     def reply(messages: list) -> str:  # type: ignore[type-arg]
         prompt = messages[0]["content"]
@@ -315,7 +315,7 @@ def rtqa_row(id_: str, gold: str, ranks: dict[str, int | None], correct: bool) -
 
 
 def test_realtimeqa_summary_splits_short_answers_and_scores_published_baselines(tmp_path: Path) -> None:
-    from bot.baselines import published_figures, realtimeqa_tables, summarise_realtimeqa
+    from evals.baselines import published_figures, realtimeqa_tables, summarise_realtimeqa
 
     rows = [
         rtqa_row("q1", "Florida", {"bm25": 1, "dense": 4, "ours": 2, "llama-index": 1}, True),
@@ -358,8 +358,8 @@ def test_realtimeqa_summary_splits_short_answers_and_scores_published_baselines(
 def test_llama_index_baseline_uses_our_models_and_no_network(corpus_home: Path, no_network: list) -> None:
     from llama_index.core import Settings
 
-    from bot.baselines import LlamaIndexDefault, bm25_only, dense_only
     from bot.service import Bot
+    from evals.baselines import LlamaIndexDefault, bm25_only, dense_only
 
     fake = FakeLLM("Yelena Trufanova and Irina Tatti were released.")
     bot = Bot(make_config(corpus_home), llm=fake)
@@ -388,7 +388,7 @@ def test_gold_set_meets_committed_thresholds(corpus_bot) -> None:  # type: ignor
     summary = summarise_gold(run_gold(corpus_bot, load_gold()))
     failures = check_thresholds(summary, thresholds)
     assert not failures, f"gold set below evals/thresholds.json: {failures}"
-    from bot.answer import Answerer
+    from bot.answering.answerer import Answerer
 
     quotes = Answerer(corpus_bot.config, corpus_bot.retriever, None, corpus_bot.embedder)
     floor = summarise_gold(run_gold(corpus_bot, load_gold(), answerer=quotes))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.context import Excerpt
-from bot.extract import (
+from bot.answering.excerpts import Excerpt
+from bot.answering.extract import (
     asks_for_a_name,
     asks_for_several,
     candidates,
@@ -162,7 +162,7 @@ def test_a_question_is_never_quoted_as_an_answer(corpus_home: Path, tmp_path: Pa
 def test_a_named_answer_must_fill_the_role_the_question_names() -> None:
     """ "Who is the prime minister of Israel?" -> "Abu Marzouk" stood in a sentence with "Minister"
     and "Israel" and was composed into a false sentence; the role must stand next to the name."""
-    from bot.extract import fills_role, only_a_speaker, role_words
+    from bot.answering.extract import fills_role, only_a_speaker, role_words
 
     assert role_words("Who was released in November 2023?") == []
     words = role_words("Who is the prime minister of Israel?")

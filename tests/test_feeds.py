@@ -12,9 +12,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from bot.cli import main
 from bot.feeds import parse_feed
 from bot.types import DocumentError
+from bot.ui.cli import main
 from tests.web_server import LOOPBACK, page, serve_page
 
 MODIFIED = "Wed, 18 Sep 2024 22:00:00 GMT"

@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from bot.config import Config, ConfigError
-from bot.fetch import HTML_TYPES, USER_AGENT, FetchError, fetch, refused_kind
+from bot.documents.fetch import HTML_TYPES, USER_AGENT, FetchError, fetch, refused_kind
 from tests.conftest import make_config
 from tests.web_server import LOOPBACK, endless, handler, serve_page, slow
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.followup import resolve_person, rewrite_question
-from bot.llm import Message
+from bot.answering.followup import resolve_person, rewrite_question
+from bot.backends.llm import Message
 from tests.conftest import FakeLLM
 
 

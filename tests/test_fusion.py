@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.rerank import FEATURES, HeuristicReranker, RerankInput, Weights, candidate_features
+from bot.answering.rerank import FEATURES, HeuristicReranker, RerankInput, Weights, candidate_features
 from bot.service import Bot
 from tests.conftest import make_config
 from tests.test_benchmark_smoke import TOPICS, _article, _question
@@ -95,7 +95,7 @@ def test_the_rule_for_changing_the_defaults() -> None:
 
 def test_reranker_scores_are_the_weighted_features_the_fit_sees() -> None:
     """The shipped scorer and the fit's features cannot drift apart: score = weights · features."""
-    from bot.dates import parse_question_dates
+    from bot.language.dates import parse_question_dates
     from bot.types import Passage
 
     texts = [

@@ -27,8 +27,8 @@ from hypothesis import event as _hypothesis_event
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
+from bot.backends.embedding import Embedder
 from bot.config import Config
-from bot.embedding import Embedder
 from bot.service import Bot
 from bot.types import Answer, BotError
 from tests.conftest import CORPUS, NOVEMBER_NAMES, FakeLLM, make_config
@@ -424,7 +424,7 @@ def test_path_traversal_in_ids_and_names_writes_nothing_outside_home(tmp_path: P
     assert bot.remove("../../../escaped")
     assert "../../../escaped" not in {d.doc_id for d in bot.docs()}
     bot.catalog.close()
-    from bot.reindex import _forget_chroma, reindex
+    from bot.index.reindex import _forget_chroma, reindex
 
     _forget_chroma(config.chroma_dir)
     report = reindex(config)
@@ -437,8 +437,8 @@ def test_catalog_original_pointing_outside_home_is_not_read(tmp_path: Path) -> N
     """A tampered catalog cannot make `bot reindex` read (and copy in) a file outside the store."""
     import sqlite3
 
-    from bot.catalog import StoreError
-    from bot.reindex import _forget_chroma, reindex
+    from bot.index.catalog import StoreError
+    from bot.index.reindex import _forget_chroma, reindex
 
     secret = tmp_path / "secret.md"
     secret.write_text("The secret launch code is 0000.\n")
@@ -527,7 +527,7 @@ def test_long_single_line_with_the_real_embedder(tmp_path: Path) -> None:
 _SIZE_PROBE = """
 import json, sys, time
 from pathlib import Path
-from bot.documents import load_path
+from bot.documents.read import load_path
 from bot.types import DocumentError
 
 t0 = time.monotonic()

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog, open_catalog
-from bot.dates import find_date_mentions, parse_question_dates, strip_date_expressions
-from bot.documents import load_path, parse_dateline
-from bot.languages import detect_language, stems
+from bot.documents.read import load_path, parse_dateline
+from bot.index.catalog import Catalog, open_catalog
+from bot.language.dates import find_date_mentions, parse_question_dates, strip_date_expressions
+from bot.language.stems import detect_language, stems
 from bot.service import Bot
 from bot.types import Article, Chunk
 from tests.conftest import make_config
@@ -119,8 +119,8 @@ def test_end_to_end_russian_question_finds_the_russian_article(tmp_path: Path) -
 
 
 def test_query_words_keep_short_i_and_drop_russian_function_words() -> None:
-    from bot.catalog import query_terms
-    from bot.text import normalise
+    from bot.index.catalog import query_terms
+    from bot.language.text import normalise
 
     # "й" is a letter, not "и" with an accent (folding it broke stemming: "большои"); Latin still folds
     assert normalise("Большой Café") == "большой cafe"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.llm_llamacpp import LlamaCppLLM
+from bot.backends.llamacpp import LlamaCppLLM
 
 
 class FakeLlama:
@@ -88,9 +88,9 @@ def test_speed_settings_reach_the_llama_constructor(tmp_path: Any, monkeypatch: 
 
 
 def test_quant_applies_to_bundled_models_only(tmp_path: Any) -> None:
+    from bot.backends.bundled import resolve_model_path
+    from bot.backends.llm import LLMUnavailable
     from bot.config import Config, ConfigError
-    from bot.llm import LLMUnavailable
-    from bot.models import resolve_model_path
 
     gguf = tmp_path / "own.gguf"
     gguf.write_bytes(b"GGUF")
@@ -104,7 +104,7 @@ def test_quant_applies_to_bundled_models_only(tmp_path: Any) -> None:
 def test_a_converted_copy_is_reused_while_its_source_is_the_same(tmp_path: Any, monkeypatch: Any) -> None:
     import llama_cpp
 
-    from bot.models import ensure_quantized
+    from bot.backends.bundled import ensure_quantized
 
     source = tmp_path / "m.gguf"
     source.write_bytes(b"GGUF source")
@@ -127,8 +127,8 @@ def test_a_converted_copy_is_reused_while_its_source_is_the_same(tmp_path: Any, 
 @pytest.mark.slow
 def test_q4_0_copy_of_the_bundled_model_loads_and_answers(tmp_path: Path) -> None:
     """The real conversion (llama.cpp's quantizer, ~20 s): the copy loads and answers the seed question."""
+    from bot.backends.bundled import BUNDLED, ensure_joined
     from bot.config import Config
-    from bot.models import BUNDLED, ensure_joined
     from bot.service import Bot
     from tests.conftest import CORPUS, _model_cache
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-import bot.llm_openai as llm_openai
+import bot.backends.openai_compat as llm_openai
+from bot.backends.llm import LLMUnavailable, Message, make_llm
+from bot.backends.openai_compat import OllamaLLM, OpenAICompatibleLLM, normalize_base_url
 from bot.config import Config
-from bot.llm import LLMUnavailable, Message, make_llm
-from bot.llm_openai import OllamaLLM, OpenAICompatibleLLM, normalize_base_url
 
 MESSAGES: list[Message] = [
     {"role": "system", "content": "Answer from the passages."},

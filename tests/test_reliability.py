@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.catalog import StoreError
+from bot.backends.embedding import Embedder
 from bot.config import Config
-from bot.embedding import Embedder
-from bot.ingest import store_identity
-from bot.reindex import _forget_chroma, reindex
+from bot.index.catalog import StoreError
+from bot.index.ingest import store_identity
+from bot.index.reindex import _forget_chroma, reindex
 from bot.service import Bot
 from tests.conftest import CORPUS, NOVEMBER_NAMES, make_config
 
@@ -169,7 +169,7 @@ def chroma_state(config: Config) -> tuple[list[str], set[str]]:
 
 def catalog_state(config: Config) -> dict[str, Any]:
     if config.catalog_url:
-        from bot.catalog_postgres import PostgresCatalog
+        from bot.index.catalog_postgres import PostgresCatalog
 
         cat = PostgresCatalog(config.catalog_url)
         try:
@@ -600,7 +600,7 @@ class _MimicEmbedder(Embedder):
 def hnsw_store(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """A store of ~1,200 chunks: enough for Chroma to persist its HNSW index files (sync threshold
     1,000). Vectors come from a fast stand-in: these tests damage files, they do not rank."""
-    from bot.embedding import make_embedder
+    from bot.backends.embedding import make_embedder
 
     base = tmp_path_factory.mktemp("hnsw")
     config = make_config(base / "home")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import StoreError, open_catalog
-from bot.ingest import IngestResult
-from bot.parallel import check_parallel_store, ingest_in_workers, merge_reports
+from bot.index.catalog import StoreError, open_catalog
+from bot.index.ingest import IngestResult
+from bot.index.parallel import check_parallel_store, ingest_in_workers, merge_reports
 from bot.service import Bot
 from bot.types import BotError
 from tests.conftest import CORPUS, NOVEMBER_NAMES, make_config
@@ -139,7 +139,7 @@ def test_parallel_ingest_equals_one_worker(
 
 
 def test_reindex_says_it_needs_a_sqlite_catalog(tmp_path: Path) -> None:
-    from bot.reindex import reindex
+    from bot.index.reindex import reindex
 
     config = make_config(tmp_path / "home", catalog_url="postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(StoreError, match="re-ingest the originals into a new database"):

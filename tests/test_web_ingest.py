@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from bot.cli import main
 from bot.service import Bot
+from bot.ui.cli import main
 from tests.conftest import make_config
 from tests.web_server import LOOPBACK, page, serve_page
 
@@ -90,7 +90,7 @@ def test_the_same_page_again_is_skipped_unless_its_text_changed(web: HTTPServer,
 
 
 def test_a_fetched_page_survives_reindex(web: HTTPServer, bot: Bot) -> None:
-    from bot.reindex import reindex
+    from bot.index.reindex import reindex
 
     url = serve_page(web, "/lavrov", page("01-agency-dateline"))
     [result] = bot.ingest_urls([url])
@@ -134,7 +134,7 @@ def test_cli_refuses_loopback_unless_configured(
 
 # --- web chat: "Add by URL" -------------------------------------------------------------------------
 def test_web_chat_adds_pages_by_url_each_with_its_own_result(web: HTTPServer, bot: Bot) -> None:
-    from bot.app import WebChat
+    from bot.ui.web import WebChat
     from tests.test_app import result_rows
 
     good = serve_page(web, "/tram", page("02-jsonld-comments"))

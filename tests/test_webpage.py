@@ -1,4 +1,4 @@
-"""bot.webpage: news pages through trafilatura with our dates; the extraction comparison holds."""
+"""bot.documents.html: news pages through trafilatura with our dates; the extraction comparison holds."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.documents import load_path, parse_html_classic
+from bot.documents.html import article_from_html, clean_author, dateline_published, decode_page, url_doc_id
+from bot.documents.read import load_path, parse_html_classic
 from bot.types import DocumentError
-from bot.webpage import article_from_html, clean_author, dateline_published, decode_page, url_doc_id
 
 PAGES = Path(__file__).resolve().parents[1] / "evals" / "extraction"
 

@@ -1,0 +1,155 @@
+"""Whether the model's phrase answers the question: the checks between extract and compose.
+
+Each check stops one way a phrase the excerpts hold can still be a wrong answer, seen on the gold
+set and RealTimeQA: the phrase is in a sentence about something else ("Zakharova" for "who was
+released"), names only a nationality ("Israeli"), only a speaker ("Zakharova said"), does not fill
+the role asked ("Abu Marzouk" for "the prime minister of Israel"), describes someone else, or is not
+of the asked kind. A failed check is a reason, kept in the answer's notes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.answering.answertype import expected_kind, why_not_an_answer
+from bot.answering.cite import is_refusal
+from bot.answering.extract import (
+    RELEVANT_MIN,
+    Candidate,
+    Span,
+    about_question,
+    about_reporting,
+    asks_for_several,
+    byline,
+    clean_phrase,
+    copied_run,
+    described_name,
+    describes,
+    expand_to_list,
+    fills_role,
+    found_text,
+    locate,
+    names_something,
+    only_a_speaker,
+    people_in,
+    role_words,
+    trim_echo,
+)
+from bot.language.text import content_words, key_terms
+
+if TYPE_CHECKING:
+    from bot.answering.excerpts import Excerpt
+    from bot.types import Passage
+
+
+@dataclass
+class Question:
+    """What the user typed (``asked``: its kind, its template) and what was searched for
+    (``searched``: the follow-up made standalone, which carries the names)."""
+
+    asked: str
+    searched: str
+
+
+def verified_span(
+    q: Question,
+    raw: str,
+    chosen: Candidate | None,
+    excerpts: list[Excerpt],
+    passages: list[Passage],
+    wider: list[Excerpt] | None = None,
+) -> tuple[Span | None, str]:
+    """The model's phrase as a Span that answers the question, or None and why not.
+
+    ``wider``: more of the passages' best sentences, where a phrase the excerpts lack may stand."""
+    phrase = clean_phrase(raw)
+    if is_refusal(phrase):
+        return None, "the model said it does not know"
+    if chosen is not None:
+        span: Span | None = Span(chosen.text, chosen.passage, chosen.start, chosen.end)
+    else:
+        trimmed = trim_echo(q.searched, trim_echo(q.asked, phrase))
+        span = locate(trimmed, excerpts, passages, q.searched) if trimmed else None
+        if span is None and trimmed and wider:
+            span = locate(trimmed, wider, passages, q.searched)
+        if span is None and trimmed:  # the words it copied, without its paraphrase around them
+            run = copied_run(trimmed, [*excerpts, *(wider or [])], passages, q.asked)
+            span = locate(run, [*excerpts, *(wider or [])], passages, q.searched) if run else None
+    if span is None:
+        return None, f"the model's phrase is not in what it read: {phrase!r}"
+    top = max(excerpts, key=lambda x: x.score) if excerpts else None  # excerpts are in reading order
+    problem = _why_not(q, span, passages, top)
+    if problem:
+        return None, f"the model's phrase {span.text!r} {problem}"
+    if asks_for_several(q.asked) and not span.from_byline:
+        span.text = expand_to_list(span.text, passages[span.passage].text[span.start : span.end])
+    return span, ""
+
+
+def _why_not(q: Question, span: Span, passages: list[Passage], top: Excerpt | None) -> str | None:
+    p = passages[span.passage]
+    sentence = p.text[span.start : span.end]
+    reporting = span.from_byline or about_reporting(q.searched)
+    context = f"{p.title} {byline(p)} {sentence}" if reporting else f"{p.title} {sentence}"
+    best = top is not None and top.passage == span.passage and top.start <= span.start < top.end
+    # A paraphrase ("mom" for "mother") misses every word but the names: the sentence retrieval and
+    # sentence ranking put first may still be the one, if it holds the question's names.
+    if about_question(q.searched, span.text, context) < RELEVANT_MIN and not (
+        best and about_question(q.searched, span.text, context, names_only=True) >= RELEVANT_MIN
+    ):
+        return "stands in a sentence about something else"
+    if expected_kind(q.asked) == "name" and not described_name(q.asked) and not names_something(span.text):
+        return "names no one"
+    if only_a_speaker(span.text):
+        return "names a speaker, not what was said"
+    if not fills_role(role_words(q.asked), span.text, sentence):
+        return f"does not stand for {q.asked!r}"
+    name = described_name(q.searched)
+    if name and not span.from_byline and not describes(name, span.text, sentence):
+        return f"describes someone other than {name}"
+    found = found_text(passages)
+    # The kind comes from what the user asked ("When was she released?" wants a date); the subject
+    # from the standalone question ("she" is Yelena Trufanova).
+    problem = why_not_an_answer(q.asked, span.text, found)
+    if problem and problem.startswith("is about what nothing found") and q.asked != q.searched:
+        problem = why_not_an_answer(q.searched, span.text, found)
+    return f"was set aside: it {problem}" if problem else None
+
+
+_PEOPLE = re.compile(
+    r"^\W*(?:and )?who\b|\b(?:people|persons|hostages|relatives|officials|prisoners|russians|israelis|names?)\b",
+    re.I,
+)
+
+
+def listed_span(q: Question, excerpts: list[Excerpt], passages: list[Passage]) -> Span | None:
+    """For "Who was freed ...?" when the model's phrase failed: the people the best sentence lists,
+    if it is about the question (an extractive answer: the model did not choose them)."""
+    if not asks_for_several(q.asked) or not _PEOPLE.search(q.asked):
+        return None
+    for ex in sorted(excerpts, key=lambda x: -x.score)[:2]:
+        p = passages[ex.passage]
+        sentence = p.text[ex.start : ex.end]
+        people = people_in(sentence)
+        if len(people) >= 2 and about_question(q.searched, " ".join(people), sentence) >= RELEVANT_MIN:
+            return Span(expand_to_list(people[0], sentence), ex.passage, ex.start, ex.end)
+    return None
+
+
+def unsupported_names(question: str, span: Span, passages: list[Passage]) -> list[str]:
+    """The question's names and numbers the cited sentence does not hold.
+
+    The composed sentence restates the question around the phrase, so it claims the question's
+    premise; its one citation must hold that premise too. "Abu Marzouk said Trufanov was included at
+    Russia's request [2]" cited a sentence naming Abu Marzouk but not Trufanov (the next one does):
+    true, but its citation did not show it, and the same restating turns a false premise ("When did
+    Mikhail Bogdanov travel to Gaza ...?") into a claim. With a name missing, the answer is the
+    phrase alone. The byline answers "which agency reported ..." and is not checked here.
+    """
+    if span.from_byline:
+        return []
+    sentence = passages[span.passage].text[span.start : span.end]
+    present = key_terms(sentence) | set(content_words(sentence))
+    return sorted(t for t in key_terms(question) if t not in present)

@@ -1,0 +1,475 @@
+"""Command line: ``bot ingest|feeds|ask|search|docs|remove|chat|serve|embed-server|eval|reindex``.
+
+Heavy libraries are imported inside the commands, so ``bot --help`` is instant; every user error
+is one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.service import Bot
+    from bot.types import Answer, Citation
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not getattr(args, "func", None):
+        build_parser().print_help()
+        return EXIT_USAGE
+    from bot.types import BotError
+
+    try:
+        result: int = args.func(args)
+        return result
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `bot search - | head`: the reader left; nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # a bug, not a user error: one line, the traceback on request
+        if os.environ.get("BOT_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (set BOT_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot", description="Ask questions about a corpus of news articles.")
+    parser.add_argument(
+        "--home", type=Path, help="store directory (default: $BOT_HOME or ~/.local/share/newsbot)"
+    )
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add or update documents (files, folders, .jsonl, http(s) URLs)")
+    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL", help="files, folders or web page URLs")
+    p.add_argument(
+        "--urls", type=Path, metavar="FILE", help="a text file of page URLs, one a line (# comments)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON line per document")
+    p.add_argument(
+        "--workers", type=int, default=1, help="N processes dividing the documents (needs BOT_CHROMA_URL)"
+    )
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("feeds", help="follow RSS/Atom feeds: add URL | list | remove URL | update")
+    feeds = p.add_subparsers(metavar="ACTION", dest="action", required=True)
+    f = feeds.add_parser("add", help="follow a feed (checked now; its items come with `update`)")
+    f.add_argument("url")
+    f = feeds.add_parser("list", help="the feeds followed, when each was last checked")
+    f.add_argument("--json", action="store_true")
+    f = feeds.add_parser("remove", help="stop following a feed (its documents stay)")
+    f.add_argument("url")
+    f = feeds.add_parser("update", help="fetch every feed (conditional GET) and ingest its new items")
+    f.add_argument("--json", action="store_true", help="one JSON line per item result")
+    p.set_defaults(func=cmd_feeds)
+
+    p = sub.add_parser("ask", help="answer a question with cited sources")
+    p.add_argument("question")
+    _answer_options(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("search", help="show the passages retrieval finds (no answer model)")
+    p.add_argument("query", help="a query, or - to read one query a line from stdin")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--as-of", type=_iso_date, help="resolve 'last week' etc. against this date")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("chat", help="interactive question loop in the terminal")
+    _answer_options(p)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("docs", help="list indexed documents")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("copies", help="wire copies: the documents that hold the same story")
+    p.add_argument("--relink", action="store_true", help="find the copies among every stored document again")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_copies)
+
+    p = sub.add_parser("remove", help="delete a document and all its chunks")
+    p.add_argument("doc_ids", nargs="+")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("serve", help="start the web chat")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--no-auth", action="store_true", help="allow a non-loopback address without a password")
+    p.add_argument("--ingest", type=Path, action="append", default=[], help="ingest this path first")
+    p.add_argument(
+        "--update-feeds",
+        type=float,
+        metavar="MINUTES",
+        help="update the followed feeds now and every MINUTES",
+    )
+    p.add_argument(
+        "--api",
+        action="store_true",
+        help="also serve the OpenAI-compatible /v1/chat/completions and /v1/models",
+    )
+    p.set_defaults(func=_lazy("bot.ui.web", "cmd_serve"))
+
+    p = sub.add_parser(
+        "embed-server", help="serve the embedding model over the OpenAI /v1/embeddings protocol"
+    )
+    p.add_argument("--host", help="address to bind (default 127.0.0.1; others need --api-key)")
+    p.add_argument("--port", type=int, default=8089)
+    p.add_argument("--api-key", default="", help="require this bearer key (default $BOT_EMBEDDER_API_KEY)")
+    p.set_defaults(func=_lazy("bot.ui.embed_server", "cmd_embed_server"))
+
+    p = sub.add_parser("eval", help="run the eval suite (default: the gold set on the bundled corpus)")
+    p.add_argument("--benchmark", choices=["gold", "realtimeqa"], default="gold")
+    p.add_argument("--data", type=Path, help="benchmark data folder")
+    p.add_argument("--limit", type=int)
+    p.add_argument(
+        "--small", action="store_true", help="only the articles retrieved for the chosen questions"
+    )
+    p.add_argument("--out", type=Path, help="results folder (default evals/results)")
+    p.add_argument("--as-of", type=_iso_date, help="ask every question on this date (default: each item's)")
+    p.add_argument("--gold", type=Path, help="question set (default evals/gold.jsonl of a checkout)")
+    p.add_argument("--corpus", type=Path, help="articles the set is about (default corpus/ of a checkout)")
+    p.add_argument("--repeat", type=int, default=1, help="run the set N times; gate on the worst run")
+    p.add_argument("--no-floor", action="store_true", help="skip the no-model (quotes only) floor row")
+    p.set_defaults(func=_lazy("evals.evaluate", "cmd_eval"))
+
+    p = sub.add_parser("reindex", help="rebuild the store from the kept originals")
+    p.set_defaults(func=_lazy("bot.index.reindex", "cmd_reindex"))
+    return parser
+
+
+def _answer_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", type=_iso_date, help="resolve 'last week' etc. against this date (YYYY-MM-DD)")
+    p.add_argument("--no-llm", action="store_true", help="extractive answers only (no answer model)")
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        func: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
+        return func(args)
+
+    return run
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from exc
+
+
+def make_bot(args: argparse.Namespace) -> Bot:
+    from bot.config import Config
+    from bot.service import Bot
+
+    config = Config.from_env(home=getattr(args, "home", None))
+    _check_home_writable(config.home)
+    if getattr(args, "no_llm", False):
+        return Bot(config, llm=None)
+    return Bot(config)
+
+
+def _check_home_writable(home: Path) -> None:
+    from bot.types import BotError
+
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / f".write-test-{os.getpid()}"  # one per process: workers start together
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise BotError(f"the store directory {home} is not writable ({exc.strerror}); set BOT_HOME") from exc
+
+
+# --- commands -------------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from bot.documents.urls import is_url
+    from bot.types import BotError
+
+    urls = [a for a in args.paths if is_url(a)] + (read_url_list(args.urls) if args.urls else [])
+    paths = [Path(a) for a in args.paths if not is_url(a)]
+    if not paths and not urls:
+        raise BotError("nothing to ingest: give files, folders or URLs (or --urls FILE)")
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise BotError(f"no such file or folder: {', '.join(missing)}")
+    if args.workers < 1:
+        raise BotError("--workers must be at least 1")
+    bot = make_bot(args)
+    progress = not args.json and sys.stderr.isatty()
+    if args.workers > 1 and paths:  # files are divided between worker processes; URLs are fetched here
+        from bot.index.parallel import ingest_in_workers
+
+        results = ingest_in_workers(bot.config, paths, args.workers)
+    else:
+        results = bot.ingest(paths, progress=progress) if paths else []
+    results += bot.ingest_urls(urls, progress=progress) if urls else []
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+        if args.json:
+            print(json.dumps(r.to_dict(), ensure_ascii=False))
+        elif r.status == "failed":
+            print(f"failed: {r.origin}: {r.reason}", file=sys.stderr)
+        elif len(results) <= 50:
+            copies = f" [a copy of {', '.join(r.copy_of)}]" if r.copy_of else ""
+            print(f"{r.status}: {r.doc_id} ({r.chunks} chunks) {r.title}{copies}")
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    print(f"{summary or 'nothing to ingest'}; store: {bot.config.home}", file=sys.stderr)
+    ok = any(r.status != "failed" for r in results)
+    return 0 if ok else EXIT_ERROR
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from bot import feeds
+    from bot.types import BotError
+
+    bot = make_bot(args)
+    if args.action == "add":
+        feeds.check_feed_url(args.url)
+        feed = feeds.add_feed(bot, args.url)
+        print(
+            f"following: {feed.title or args.url} ({len(feed.items)} items now); `bot feeds update` ingests them"
+        )
+    elif args.action == "remove":
+        if not bot.catalog.remove_feed(args.url):
+            raise BotError(f"not following {args.url} (see `bot feeds list`)")
+        print(f"removed feed: {args.url} (its documents stay; `bot remove DOC_ID` deletes one)")
+    elif args.action == "list":
+        _feeds_list(bot, args.json)
+    else:
+        return _feeds_update(bot, args.json)
+    return 0
+
+
+def _feeds_list(bot: Bot, as_json: bool) -> None:
+    records = bot.catalog.feeds()
+    if as_json:
+        print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
+        return
+    for r in records:
+        checked = _when(r.checked_at)
+        print(f"{r.url}\t{r.title or '-'}\t{r.items} items\tchecked {checked}: {r.last_status or '-'}")
+    if not records:
+        print("no feeds yet: `bot feeds add URL`", file=sys.stderr)
+
+
+def _feeds_update(bot: Bot, as_json: bool) -> int:
+    from bot import feeds
+
+    if not bot.catalog.feeds():
+        print("no feeds yet: `bot feeds add URL`", file=sys.stderr)
+        return 0
+    reports = []
+    for record in bot.catalog.feeds():
+        report = feeds.update_feed(bot, record)
+        reports.append(report)
+        for r in report.results:
+            if as_json:
+                print(json.dumps({"feed": report.url, **r.to_dict()}, ensure_ascii=False))
+            elif r.status == "failed":
+                print(f"  failed: {r.origin}: {r.reason}", file=sys.stderr)
+            elif r.status != "unchanged":
+                note = f" [{r.reason}]" if r.reason else ""
+                print(f"  {r.status}: {r.doc_id} ({r.chunks} chunks) {r.title}{note}")
+        print(report.summary(), file=sys.stderr if as_json else sys.stdout, flush=True)
+    return 0 if any(r.status != "failed" for r in reports) else EXIT_ERROR
+
+
+def _when(stamp: float | None) -> str:
+    if not stamp:
+        return "never"
+    from datetime import datetime
+
+    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
+
+
+def read_url_list(path: Path) -> list[str]:
+    """URLs one a line; blank lines and ``#`` comments skipped. Anything else is kept, so a bad
+    line is reported per URL by ingest instead of vanishing."""
+    from bot.types import BotError
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BotError(f"cannot read the URL list {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    bot = make_bot(args)
+    answer = bot.ask(args.question, as_of=args.as_of)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _warn_llm(bot)
+        print(format_answer(answer))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.types import BotError
+
+    bot = make_bot(args)
+    if not bot.docs():
+        print(f"The store at {bot.config.home} is empty: run `bot ingest corpus/` first.", file=sys.stderr)
+    print("Loading models…", file=sys.stderr)
+    bot.warm_up()
+    _warn_llm(bot)
+    print("Ask about the news (empty line or Ctrl-D to quit).")
+    history: list[Any] = []
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            return 0
+        if not question:
+            return 0
+        try:
+            answer = bot.ask(question, history=history, as_of=args.as_of)
+        except BotError as exc:
+            print(f"error: {exc}")
+            continue
+        print(format_answer(answer))
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from bot.types import BotError
+
+    bot = make_bot(args)
+    queries = (line.strip() for line in sys.stdin) if args.query == "-" else iter([args.query])
+    for query in queries:
+        if not query and args.query == "-":
+            continue
+        try:
+            found = bot.search(query, k=args.k, as_of=args.as_of)
+        except BotError as exc:
+            if args.query != "-":
+                raise
+            print(json.dumps({"query": query, "error": str(exc)}))
+            continue
+        rows = [{**_citation_fields(p), "score": round(p.score, 4)} for p in found.passages]
+        if args.query == "-":
+            print(json.dumps({"query": query, "results": rows}, ensure_ascii=False), flush=True)
+        elif args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            for i, (p, row) in enumerate(zip(found.passages, rows, strict=True), 1):
+                also = f"    also published by {also_published_by(p.also)}\n" if p.also else ""
+                print(
+                    f"[{i}] {row['score']:.3f} {p.title} — {p.source} {p.published or ''}\n    {p.text}\n{also}"
+                )
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    bot = make_bot(args)
+    docs = bot.docs()
+    if args.json:
+        print(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2))
+        return 0
+    for d in docs:
+        print(f"{d.doc_id}\t{d.published or '-'}\t{d.source or '-'}\t{d.n_chunks} chunks\t{d.title}")
+    n_docs, n_chunks = bot.catalog.count()
+    print(f"{n_docs} documents, {n_chunks} chunks in {bot.config.home}", file=sys.stderr)
+    return 0
+
+
+def cmd_copies(args: argparse.Namespace) -> int:
+    """List each document that has wire copies, with them (``--relink`` recomputes them first)."""
+    bot = make_bot(args)
+    if args.relink:
+        n_docs, n_links = bot.indexer.link_copies()
+        print(f"relinked {n_docs} documents: {n_links} copy pairs", file=sys.stderr)
+    docs = bot.docs()
+    copies = bot.catalog.copies_of([d.doc_id for d in docs], bot.config.copy_threshold)
+    rows = [(d, copies[d.doc_id]) for d in docs if d.doc_id in copies]
+    if args.json:
+        out = [
+            {"doc_id": d.doc_id, "source": d.source, "copies": [c.to_dict() for c in cs]} for d, cs in rows
+        ]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    for d, cs in rows:
+        print(f"{d.doc_id}\t{d.source or '-'}\t{d.title}")
+        for c in cs:
+            print(f"    {c.similarity:.2f}  {c.doc_id}\t{c.source or '-'}\t{c.published or '-'}")
+    print(f"{len(rows)} of {len(docs)} documents have copies", file=sys.stderr)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    bot = make_bot(args)
+    status = 0
+    for doc_id in args.doc_ids:
+        if bot.remove(doc_id):
+            print(f"removed: {doc_id}")
+        else:
+            print(f"error: no document {doc_id!r} (see `bot docs`)", file=sys.stderr)
+            status = EXIT_ERROR
+    return status
+
+
+# --- output ---------------------------------------------------------------------------------------
+def _warn_llm(bot: Bot) -> None:
+    if bot.llm is None and bot.llm_error:
+        print(
+            f"note: answer model unavailable ({bot.llm_error}); answering with quoted passages.",
+            file=sys.stderr,
+        )
+
+
+def _citation_fields(p: Any) -> dict[str, Any]:
+    return {
+        "doc_id": p.doc_id, "title": p.title, "source": p.source, "published": p.published,
+        "url": p.url, "text": p.text, "start": p.start, "end": p.end, "also_published_by": p.also,
+    }  # fmt: skip
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text]
+    if answer.rewritten_question:
+        lines.insert(0, f"(searched for: {answer.rewritten_question})")
+    if answer.refusal_reason:
+        lines.append(f"({answer.refusal_reason})")
+    if answer.citations:
+        lines.append("\nSources:")
+        lines += [format_citation(c) for c in answer.citations]
+    return "\n".join(lines)
+
+
+def format_citation(c: Citation) -> str:
+    p = c.passage
+    head = f"[{c.n}] {p.title} — {', '.join(x for x in (p.source, p.published or '') if x)}"
+    text = p.text[: c.quote_start] + "»" + p.text[c.quote_start : c.quote_end] + "«" + p.text[c.quote_end :]
+    also = f"\n    also published by {also_published_by(p.also)}" if p.also else ""
+    return f"{head}\n    {text}{also}"
+
+
+def also_published_by(copies: list[dict[str, Any]]) -> str:
+    """ "AP (2023-11-05), The Guardian, …": each copy's source (else its title) and date."""
+    parts = []
+    for c in copies:
+        name = c.get("source") or c.get("title") or c.get("doc_id", "")
+        parts.append(f"{name} ({c['published']})" if c.get("published") else str(name))
+    return ", ".join(parts)
