@@ -41,6 +41,7 @@ chat: install
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format:
 	$(BIN)/ruff format .

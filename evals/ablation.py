@@ -48,17 +48,8 @@ from bot.config import Config  # noqa: E402
 from bot.service import Bot  # noqa: E402
 from bot.types import Passage  # noqa: E402
 from evals.baselines import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
-from evals.evaluate import (  # noqa: E402
-    first_hit_rank,
-    gold_item_spans,
-    hit_at_k,
-    is_short_answer,
-    load_gold,
-    markdown_table,
-    mrr,
-    percentile,
-    write_report,
-)
+from evals.evaluate import first_hit_rank, gold_item_spans, hit_at_k, is_short_answer, load_gold, mrr  # noqa: E402
+from evals.report import markdown_table, percentile, write_report  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,8 @@ from bot.index.exact import ExactIndex  # noqa: E402
 from bot.index.vectors import ChromaStore  # noqa: E402
 from bot.service import Bot  # noqa: E402
 from evals.baselines import answer_rank, choose_questions, load_jsonl, passages_for  # noqa: E402
-from evals.evaluate import git_state, hit_at_k, markdown_table, percentile, write_report  # noqa: E402
+from evals.evaluate import hit_at_k  # noqa: E402
+from evals.report import git_state, markdown_table, percentile, write_report  # noqa: E402
 
 POOL = 40  # the dense candidate pool of the pipeline (Config.candidates)
 TOP = 10  # the exact top-10 is the reference set
@@ -87,7 +88,7 @@ def set_search_ef(config: Config, collection: str, ef: int) -> ChromaStore:
     """Change ``ef_search`` on an existing collection, then reopen it as the pipeline would."""
     fresh_client(config).get_collection(collection).modify(configuration={"hnsw": {"ef_search": ef}})
     store = ChromaStore(fresh_client(config), collection)
-    got = store._collection.configuration_json["hnsw"]["ef_search"]
+    got = store.chroma_collection.configuration_json["hnsw"]["ef_search"]
     if got != ef:
         raise RuntimeError(f"ef_search is {got} after setting {ef}")
     return store

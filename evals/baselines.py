@@ -25,25 +25,19 @@ from typing import TYPE_CHECKING, Any
 from bot.types import BotError, Passage
 from evals.evaluate import (
     MODEL_MODES,
-    ascii_bars,
     contains_answer,
-    fmt_ms,
-    histogram,
     hit_at_k,
     is_short_answer,
     log_line,
     looks_refused,
-    markdown_table,
-    mean,
     model_label,
     partial_answer,
-    percentile,
     results_dir,
     run_meta,
     spread,
     strip_markers,
-    svg_bars,
 )
+from evals.report import ascii_bars, fmt_ms, histogram, markdown_table, mean, percentile, svg_bars
 
 if TYPE_CHECKING:
     from llama_index.core.llms import CustomLLM
@@ -191,7 +185,7 @@ class LlamaIndexDefault:
 
         if bot.llm is None:
             raise ValueError("the llama-index baseline needs an answer model")
-        collection = bot.vectors._collection  # type: ignore[attr-defined]  # the very same collection
+        collection = bot.vectors.chroma_collection  # type: ignore[attr-defined]  # the very same collection
         self.llm = make_llama_index_llm(bot.llm, bot.config.llm_max_tokens)
         index = VectorStoreIndex.from_vector_store(
             ChromaVectorStore(chroma_collection=collection), embed_model=bot.embedder.as_llama_index()

@@ -51,7 +51,8 @@ from bot.answering.retrieve import Retriever  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.service import Bot  # noqa: E402
 from evals.baselines import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
-from evals.evaluate import contains_answer, git_state, hit_at_k, markdown_table, write_report  # noqa: E402
+from evals.evaluate import contains_answer, hit_at_k  # noqa: E402
+from evals.report import git_state, markdown_table, write_report  # noqa: E402
 
 L2 = 0.01  # on standardised features; fixed before the run, not chosen on a held-out month
 MAX_PAIRS = 2000  # per question (a short answer such as "4" can hold in many chunks); sampled, seeded

@@ -33,7 +33,6 @@ from evals.evaluate import (
     must_include_ok,
     normalise,
     partial_answer,
-    percentile,
     run_gold,
     spread,
     summarise_gold,
@@ -41,6 +40,7 @@ from evals.evaluate import (
     thresholds_for,
     write_gold_report,
 )
+from evals.report import percentile
 from tests.conftest import ROOT, FakeLLM, make_config
 
 BODY = (

@@ -424,13 +424,14 @@ def test_path_traversal_in_ids_and_names_writes_nothing_outside_home(tmp_path: P
     assert bot.remove("../../../escaped")
     assert "../../../escaped" not in {d.doc_id for d in bot.docs()}
     bot.catalog.close()
-    from bot.index.reindex import _forget_chroma, reindex
+    from bot.index.reindex import reindex
+    from bot.index.vectors import forget_embedded
 
-    _forget_chroma(config.chroma_dir)
+    forget_embedded(config.chroma_dir)
     report = reindex(config)
     assert report.rebuilt == 4 and not report.missing
     assert {p for p in tree(tmp_path) - before if not p.startswith("deep/er/home")} == set()
-    _forget_chroma(config.chroma_dir)
+    forget_embedded(config.chroma_dir)
 
 
 def test_catalog_original_pointing_outside_home_is_not_read(tmp_path: Path) -> None:
@@ -438,7 +439,8 @@ def test_catalog_original_pointing_outside_home_is_not_read(tmp_path: Path) -> N
     import sqlite3
 
     from bot.index.catalog import StoreError
-    from bot.index.reindex import _forget_chroma, reindex
+    from bot.index.reindex import reindex
+    from bot.index.vectors import forget_embedded
 
     secret = tmp_path / "secret.md"
     secret.write_text("The secret launch code is 0000.\n")
@@ -446,7 +448,7 @@ def test_catalog_original_pointing_outside_home_is_not_read(tmp_path: Path) -> N
     bot = Bot(config, llm=None)
     bot.ingest([CORPUS])
     bot.catalog.close()
-    _forget_chroma(config.chroma_dir)
+    forget_embedded(config.chroma_dir)
     db = sqlite3.connect(config.catalog_path)
     with db:
         db.execute("UPDATE docs SET original='../secret.md'")

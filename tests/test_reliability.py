@@ -28,7 +28,8 @@ from bot.backends.embedding import Embedder
 from bot.config import Config
 from bot.index.catalog import StoreError
 from bot.index.ingest import store_identity
-from bot.index.reindex import _forget_chroma, reindex
+from bot.index.reindex import reindex
+from bot.index.vectors import forget_embedded
 from bot.service import Bot
 from tests.conftest import CORPUS, NOVEMBER_NAMES, make_config
 
@@ -241,7 +242,7 @@ def _close(bot: Bot) -> None:
     """Close the catalog and drop chromadb's per-process client cache, as a process exit would."""
     if "catalog" in bot.__dict__:
         bot.catalog.close()
-    _forget_chroma(bot.config.chroma_dir)
+    forget_embedded(bot.config.chroma_dir)
 
 
 @pytest.fixture

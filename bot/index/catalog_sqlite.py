@@ -518,3 +518,43 @@ class SQLiteCatalog(Catalog):
             os.close(fd)
         path.unlink(missing_ok=True)
         return False
+
+
+# --- a store's catalog read from outside (``bot reindex``) -------------------------------------------
+def read_originals(path: Path) -> list[tuple[str, str, str, str]]:
+    """``(doc_id, original, origin, content_hash)`` of every document, oldest first, read-only.
+
+    sqlite3 errors pass through: the caller tells a locked catalog from an unreadable one.
+    """
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)
+    try:
+        return db.execute(
+            "SELECT doc_id, original, origin, content_hash FROM docs ORDER BY added_at"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+def copy_feeds(old: Path, new: Path) -> None:
+    """The followed feeds and the items already taken are not documents: copy them over as they are.
+
+    Best effort from an old catalog that cannot be read (or predates feeds): nothing to carry.
+    """
+    try:
+        src = sqlite3.connect(f"{old.as_uri()}?mode=ro", uri=True, timeout=10)
+        try:
+            feeds = src.execute(
+                "SELECT url, title, etag, modified, added_at, checked_at, last_status FROM feeds"
+            ).fetchall()
+            items = src.execute("SELECT feed_url, item_key, doc_id, seen_at FROM feed_items").fetchall()
+        finally:
+            src.close()
+    except sqlite3.Error:
+        return
+    dst = sqlite3.connect(str(new), timeout=30)
+    try:
+        with dst:
+            dst.executemany("INSERT OR REPLACE INTO feeds VALUES (?,?,?,?,?,?,?)", feeds)
+            dst.executemany("INSERT OR REPLACE INTO feed_items VALUES (?,?,?,?)", items)
+    finally:
+        dst.close()

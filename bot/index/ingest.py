@@ -78,6 +78,19 @@ def embed_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
+def open_indexer(config: Config, write_lock: threading.Lock | None = None) -> Indexer:
+    """An indexer on its own components, for work that answers nothing (``bot reindex``).
+
+    :class:`bot.service.Bot` builds one on components it shares with retrieval instead.
+    """
+    from bot.backends.embedding import make_embedder
+    from bot.index.catalog import open_catalog
+    from bot.index.vectors import ChromaStore
+
+    catalog = open_catalog(config)
+    return Indexer(config, catalog, ChromaStore.from_config(config), make_embedder(config), write_lock)
+
+
 class Indexer:
     def __init__(
         self,

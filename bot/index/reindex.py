@@ -8,7 +8,7 @@ damaged store, the vectors, chunks and keyword index can therefore be rebuilt fr
    read (corrupt, or a schema without the ``original`` column), walk ``originals/`` instead;
 2. build a fresh store in a sibling temporary folder with the *current* configuration (so the new
    store records the current embedder and chunking), carrying every original over and ingesting
-   each one through :meth:`bot.service.Bot.ingest`;
+   each one through :class:`bot.index.ingest.Indexer`;
 3. check that every document came back (same ``doc_id``; a changed content hash is reported);
 4. swap: ``<home>`` becomes ``<home>.old-<timestamp>`` and the new folder becomes ``<home>``.
 
@@ -22,18 +22,18 @@ old store open keeps reading the old files.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import shutil
 import sqlite3
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.index.catalog import StoreError
+from bot.index.catalog_sqlite import copy_feeds, read_originals
+from bot.index.vectors import chroma_client, forget_embedded
 from bot.types import BotError
 
 if TYPE_CHECKING:
@@ -90,22 +90,6 @@ class ReindexReport:
         return "; ".join(parts)
 
 
-# --- command ------------------------------------------------------------------------------------
-def cmd_reindex(args: argparse.Namespace) -> int:
-    from bot.ui.cli import make_bot
-
-    config = make_bot(args).config  # reads BOT_* and --home, checks the folder is writable
-    report = reindex(
-        config,
-        allow_missing=bool(getattr(args, "allow_missing", False)),
-        progress=sys.stderr.isatty(),
-    )
-    for line in report.failed:
-        print(f"failed: {line}", file=sys.stderr)
-    print(report.summary(), file=sys.stderr)
-    return 0
-
-
 # --- the rebuild ------------------------------------------------------------------------------------
 def reindex(config: Config, allow_missing: bool = False, progress: bool = False) -> ReindexReport:
     """Rebuild ``config.home`` from its originals with ``config``'s models and chunking.
@@ -141,7 +125,7 @@ def reindex(config: Config, allow_missing: bool = False, progress: bool = False)
     swapped = False
     try:
         report = _build(new_config, config.originals_dir, docs, source, progress)
-        _carry_feeds(config.catalog_path, new_config.catalog_path)
+        copy_feeds(config.catalog_path, new_config.catalog_path)
         report.missing += [m for m in without_original if m not in report.missing]
         if report.missing and not allow_missing:
             raise StoreError(
@@ -154,8 +138,8 @@ def reindex(config: Config, allow_missing: bool = False, progress: bool = False)
         report.seconds = time.perf_counter() - t0
         return report
     finally:
-        _forget_chroma(tmp / "chroma")
-        _forget_chroma(config.chroma_dir)
+        forget_embedded(tmp / "chroma")
+        forget_embedded(config.chroma_dir)
         if not swapped:
             shutil.rmtree(tmp, ignore_errors=True)
             if config.chroma_url:
@@ -179,13 +163,7 @@ def _catalog_sources(config: Config) -> list[SourceDoc]:
     if not path.is_file():
         raise _Unreadable
     try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)
-    except sqlite3.Error as exc:
-        raise _Unreadable from exc
-    try:
-        rows = db.execute(
-            "SELECT doc_id, original, origin, content_hash FROM docs ORDER BY added_at"
-        ).fetchall()
+        rows = read_originals(path)
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(
@@ -193,10 +171,8 @@ def _catalog_sources(config: Config) -> list[SourceDoc]:
                 "running?); stop it and run `bot reindex` again"
             ) from exc
         raise _Unreadable from exc  # e.g. an older schema without the `original` column
-    except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+    except sqlite3.Error as exc:  # "file is not a database", "malformed"
         raise _Unreadable from exc
-    finally:
-        db.close()
     root = config.originals_dir.resolve()
     docs = []
     for doc_id, original, origin, digest in rows:
@@ -220,8 +196,7 @@ def _walk_originals(config: Config) -> list[SourceDoc]:
 def _build(
     config: Config, old_originals: Path, docs: list[SourceDoc], source: str, progress: bool
 ) -> ReindexReport:
-    from bot.index.ingest import store_identity
-    from bot.service import Bot
+    from bot.index.ingest import open_indexer, store_identity
 
     config.home.mkdir(parents=True)
     _copy_tree(old_originals, config.originals_dir)  # keep every original, older versions too
@@ -237,20 +212,19 @@ def _build(
         if copy not in seen:
             seen.add(copy)
             paths.append(copy)
-    bot = Bot(config, llm=None)
+    indexer = open_indexer(config)
     try:
-        results: list[IngestResult] = bot.ingest(paths, progress=progress) if paths else []
-        records = {r.doc_id: r for r in bot.catalog.docs()}
+        results: list[IngestResult] = indexer.ingest_paths(paths, progress=progress) if paths else []
+        records = {r.doc_id: r for r in indexer.catalog.docs()}
         # Keep where each document first came from (the copy's path says nothing to a user).
         origins = [(d.origin, d.doc_id) for d in docs if d.doc_id in records and d.origin]
         if origins:
-            bot.catalog.set_origins(origins)
-        n_docs, n_chunks = bot.catalog.count()
-        vector_count = bot.vectors.count()
-        identity = store_identity(config, bot.embedder)
+            indexer.catalog.set_origins(origins)
+        n_docs, n_chunks = indexer.catalog.count()
+        vector_count = indexer.vectors.count()
+        identity = store_identity(config, indexer.embedder)
     finally:
-        if "catalog" in bot.__dict__:
-            bot.catalog.close()
+        indexer.catalog.close()
     if vector_count != n_chunks:
         raise StoreError(f"the rebuilt store is inconsistent ({vector_count} vectors for {n_chunks} chunks)")
     expected = [d.doc_id for d in docs if d.doc_id is not None]
@@ -275,37 +249,12 @@ def _build(
     return report
 
 
-def _carry_feeds(old: Path, new: Path) -> None:
-    """The followed feeds and the items already taken are not documents: copy them over as they are.
-
-    Best effort from an old catalog that cannot be read (or predates feeds): nothing to carry.
-    """
-    try:
-        src = sqlite3.connect(f"{old.as_uri()}?mode=ro", uri=True, timeout=10)
-        try:
-            feeds = src.execute(
-                "SELECT url, title, etag, modified, added_at, checked_at, last_status FROM feeds"
-            ).fetchall()
-            items = src.execute("SELECT feed_url, item_key, doc_id, seen_at FROM feed_items").fetchall()
-        finally:
-            src.close()
-    except sqlite3.Error:
-        return
-    dst = sqlite3.connect(str(new), timeout=30)
-    try:
-        with dst:
-            dst.executemany("INSERT OR REPLACE INTO feeds VALUES (?,?,?,?,?,?,?)", feeds)
-            dst.executemany("INSERT OR REPLACE INTO feed_items VALUES (?,?,?,?)", items)
-    finally:
-        dst.close()
-
-
 def _swap(config: Config, tmp: Path, new_collection: str, stamp: str) -> Path:
     """Old store aside, new store in place; undo the first step if the second fails."""
     home = config.home
     backup = _unique(home.with_name(f"{home.name}.old-{stamp}"))
-    _forget_chroma(config.chroma_dir)
-    _forget_chroma(tmp / "chroma")
+    forget_embedded(config.chroma_dir)
+    forget_embedded(tmp / "chroma")
     try:
         os.rename(home, backup)
     except OSError as exc:
@@ -325,33 +274,8 @@ def _swap(config: Config, tmp: Path, new_collection: str, stamp: str) -> Path:
     return backup
 
 
-# --- Chroma details -------------------------------------------------------------------------------
-def _forget_chroma(path: Path) -> None:
-    """Drop chromadb's per-process cache of an embedded store, so the path is opened afresh.
-
-    chromadb keeps one open "system" per persist directory for the life of the process; after the
-    swap that entry would still read the files that moved to the backup folder.
-    """
-    try:
-        from chromadb.api.shared_system_client import SharedSystemClient
-    except ImportError:  # pragma: no cover - chromadb is a dependency
-        return
-    for key in {str(path), str(path.resolve())}:
-        system = SharedSystemClient._identifier_to_system.pop(key, None)
-        SharedSystemClient._identifier_to_refcount.pop(key, None)
-        if system is not None:
-            with contextlib.suppress(Exception):  # best effort: the entry is gone either way
-                system.stop()
-
-
-def _server_client(config: Config) -> Any:
-    from bot.index.vectors import _client
-
-    return _client(config)
-
-
 def _swap_collections(config: Config, new_collection: str, stamp: str) -> None:
-    client = _server_client(config)
+    client = chroma_client(config)
     try:
         old = client.get_collection(config.collection)
     except Exception:  # no old collection: nothing to move aside
@@ -368,7 +292,7 @@ def _swap_collections(config: Config, new_collection: str, stamp: str) -> None:
 
 def _drop_collection(config: Config) -> None:
     with contextlib.suppress(Exception):  # cleanup after a failed rebuild; its error is what matters
-        _server_client(config).delete_collection(config.collection)
+        chroma_client(config).delete_collection(config.collection)
 
 
 # --- files ------------------------------------------------------------------------------------------

@@ -12,11 +12,13 @@ query, which goes to the Chroma collection directly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -75,7 +77,12 @@ class ChromaStore(VectorStore):
 
     @classmethod
     def from_config(cls, config: Config) -> ChromaStore:
-        return cls(_client(config), config.collection)
+        return cls(chroma_client(config), config.collection)
+
+    @property
+    def chroma_collection(self) -> Any:
+        """The chromadb collection itself, for tools that read Chroma directly (baselines, ANN evals)."""
+        return self._collection
 
     @cached_property
     def _li(self) -> ChromaVectorStore:
@@ -168,7 +175,7 @@ def _damaged_store_errors() -> Iterator[None]:
         raise
 
 
-def _client(config: Config) -> Any:
+def chroma_client(config: Config) -> Any:
     import chromadb
     from chromadb.config import Settings
 
@@ -189,3 +196,23 @@ def _client(config: Config) -> Any:
         return chromadb.PersistentClient(path=str(config.chroma_dir), settings=settings)
     except Exception as exc:
         raise StoreError(f"cannot open the Chroma store at {config.chroma_dir}: {exc}") from exc
+
+
+def forget_embedded(path: Path) -> None:
+    """Drop chromadb's per-process cache of an embedded store, so the path is opened afresh.
+
+    chromadb keeps one open "system" per persist directory for the life of the process; after
+    ``bot reindex`` swaps folders that entry would still read the files that moved to the backup.
+    chromadb has no public call for one path (``clear_system_cache`` stops every store of the
+    process, the web chat's too), so this reaches into its class-level cache, here and nowhere else.
+    """
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+    except ImportError:  # pragma: no cover - chromadb is a dependency
+        return
+    for key in {str(path), str(path.resolve())}:
+        system = SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        if system is not None:
+            with contextlib.suppress(Exception):  # best effort: the entry is gone either way
+                system.stop()

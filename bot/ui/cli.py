@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_lazy("evals.evaluate", "cmd_eval"))
 
     p = sub.add_parser("reindex", help="rebuild the store from the kept originals")
-    p.set_defaults(func=_lazy("bot.index.reindex", "cmd_reindex"))
+    p.set_defaults(func=cmd_reindex)
     return parser
 
 
@@ -473,3 +473,18 @@ def also_published_by(copies: list[dict[str, Any]]) -> str:
         name = c.get("source") or c.get("title") or c.get("doc_id", "")
         parts.append(f"{name} ({c['published']})" if c.get("published") else str(name))
     return ", ".join(parts)
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from bot.index.reindex import reindex
+
+    config = make_bot(args).config  # reads BOT_* and --home, checks the folder is writable
+    report = reindex(
+        config,
+        allow_missing=bool(getattr(args, "allow_missing", False)),
+        progress=sys.stderr.isatty(),
+    )
+    for line in report.failed:
+        print(f"failed: {line}", file=sys.stderr)
+    print(report.summary(), file=sys.stderr)
+    return 0
