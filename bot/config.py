@@ -105,7 +105,7 @@ class Config:
     # Calibrated on the gold set (evals/gold.jsonl): off-corpus questions score < 0.21, the
     # weakest answerable one 0.31 (Retrieval.support of each gold question, 2026-11-25).
     refusal_threshold: float = 0.25
-    reranker: str = "heuristic"  # or "rrf" / "dense" (ablations); see bot.answering.rerank.BACKENDS
+    reranker: str = "heuristic"  # or "rrf" / "dense" (ablations); see bot.registry
     date_aware: int = 1  # 0 turns off date parsing in retrieval (ablations)
     per_doc: int = 2  # most passages one article may fill in the top-k while others qualify
     # Wire copies (bot.copies): two articles whose word 5-shingle sets have at least this Jaccard

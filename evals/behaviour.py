@@ -52,7 +52,7 @@ def compare(a: Path, b: Path) -> int:
     if isinstance(da, dict):  # bot eval results.json
         ra, rb = _gold_rows(a), _gold_rows(b)
     else:
-        ra, rb = ({r["id"]: r for r in d} for d in (da, db))
+        ra, rb = ({f"{i}:{r['id']}": r for i, r in enumerate(d)} for d in (da, db))
     diffs = [i for i in sorted(set(ra) | set(rb)) if ra.get(i) != rb.get(i)]
     for i in diffs:
         print(f"{i}:\n  before {ra.get(i)}\n  after  {rb.get(i)}")

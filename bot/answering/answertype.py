@@ -15,24 +15,18 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from bot.language.lexicon import MONTH_NAMES, ORDINALS, WEEKDAYS
 from bot.language.text import CITATION_MARKERS, content_words, key_terms, normalise
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
     r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|a few|several"
 )
-_MONTHS = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"jan\.|feb\.|aug\.|sept?\.|oct\.|nov\.|dec\."
-)
-_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_MONTHS = "|".join(MONTH_NAMES) + r"|jan\.|feb\.|aug\.|sept?\.|oct\.|nov\.|dec\."
+_WEEKDAYS = "|".join(WEEKDAYS)
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)"
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 
-# Ordinals are numbers too: "the second phase" is not supported by a passage about the first.
-ORDINALS = frozenset(
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()  # noqa: SIM905
-)
 
 # The question patterns, most specific first; a question matching none asks for no checkable kind.
 _KINDS: list[tuple[str, re.Pattern[str]]] = [

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answering.answertype import ORDINALS, expected_kind, may_hold_answer, question_terms, supplies_kind
+from bot.answering.answertype import expected_kind, may_hold_answer, question_terms, supplies_kind
 from bot.answering.excerpts import MIN_WORDS
 from bot.answering.extract import asks_for_several, byline
+from bot.language.lexicon import ORDINALS
 from bot.language.text import CITATION_MARKERS, content_words, key_terms, split_sentences
 from bot.types import Citation, Passage
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.language.dates import MONTH_NAMES
+from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
 
 _BE = {"is": "are", "was": "were", "has": "have"}
 _AUX = r"is|was|are|were|has|have|had|will|would|can|could|did|does|do"
@@ -20,8 +20,7 @@ _PREPOSITIONS = frozenset(
 )
 _MONTH = r"(?:" + "|".join(MONTH_NAMES) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
 _DAY_DATE = re.compile(
-    rf"^(?:{_MONTH}\s+\d{{1,2}}\b|\d{{1,2}}\s+{_MONTH}|(?:monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday)\b|\d{4}-\d\d-\d\d)",
+    rf"^(?:{_MONTH}\s+\d{{1,2}}\b|\d{{1,2}}\s+{_MONTH}|(?:{'|'.join(WEEKDAYS)})\b|\d{{4}}-\d\d-\d\d)",
     re.I,
 )
 _MONTH_YEAR = re.compile(rf"^(?:{_MONTH}(?:\s+\d{{4}})?|\d{{4}})$", re.I)

@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.answering.answertype import GENERIC_WORDS, expected_kind, matches_term
-from bot.language.dates import MONTH_NAMES
+from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
 from bot.language.text import content_words, key_terms, normalise, split_sentences, stem
 
 if TYPE_CHECKING:
@@ -186,7 +186,9 @@ _MONTH = (
 )
 _DATE_SPAN = re.compile(
     rf"\b(?:{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
-    r"(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:,?\s+"
+    r"(?:(?:"
+    + "|".join(d.capitalize() for d in WEEKDAYS)
+    + r")(?:,?\s+"
     + _MONTH
     + r"\s+\d{1,2}\b)?)|(?:19|20)\d\d)\b"
 )

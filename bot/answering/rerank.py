@@ -3,12 +3,11 @@
 No cross-encoder ships its weights on PyPI, so the default is a transparent feature score built from
 what we have: dense similarity, BM25, idf-weighted coverage of the question's words, its names and
 numbers, and whether the passage mentions the period the question asks about. A cross-encoder (or
-any other scorer) is a new ``Reranker`` class registered in ``BACKENDS``.
+any other scorer) is a new ``Reranker`` class registered in :mod:`bot.registry`.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -17,7 +16,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.language.text import content_words, key_terms
-from bot.types import BotError, Passage
+from bot.registry import load
+from bot.types import Passage
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -200,17 +200,6 @@ class DenseOnlyReranker(RRFReranker):
         return sorted(passages, key=lambda p: p.score, reverse=True)
 
 
-BACKENDS: dict[str, str] = {
-    "heuristic": "bot.answering.rerank:HeuristicReranker",
-    "rrf": "bot.answering.rerank:RRFReranker",
-    "dense": "bot.answering.rerank:DenseOnlyReranker",
-}
-
-
 def make_reranker(config: Config) -> Reranker:
-    target = BACKENDS.get(config.reranker)
-    if target is None:
-        raise BotError(f"unknown BOT_RERANKER={config.reranker!r}; choose one of: {', '.join(BACKENDS)}")
-    module_name, class_name = target.split(":")
-    reranker: Reranker = getattr(importlib.import_module(module_name), class_name).from_config(config)
+    reranker: Reranker = load("reranker", config.reranker).from_config(config)
     return reranker

@@ -6,12 +6,12 @@ A back end is a class with ``embed(texts) -> np.ndarray`` (rows L2-normalised). 
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot.registry import load
 from bot.types import BotError
 
 if TYPE_CHECKING:
@@ -44,21 +44,8 @@ class Embedder(ABC):
         return _llama_index_adapter(self)
 
 
-BACKENDS: dict[str, str] = {
-    "minilm-int8": "bot.backends.minilm:MiniLMEmbedder",
-    "openai": "bot.backends.openai_embedding:OpenAIEmbedder",
-}
-
-
 def make_embedder(config: Config) -> Embedder:
-    target = BACKENDS.get(config.embedder)
-    if target is None:
-        raise EmbedderUnavailable(
-            f"unknown BOT_EMBEDDER={config.embedder!r}; choose one of: {', '.join(sorted(BACKENDS))}"
-        )
-    module_name, class_name = target.split(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    embedder: Embedder = cls.from_config(config)
+    embedder: Embedder = load("embedder", config.embedder, EmbedderUnavailable).from_config(config)
     return embedder
 
 

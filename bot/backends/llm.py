@@ -1,17 +1,12 @@
-"""The answer-model interface and the factory that maps ``BOT_LLM`` to a back end.
-
-A back end is one class in its own module, imported only when chosen, so the default install
-needs no client library for servers it never talks to (and nothing can fall back to a hosted API:
-an unknown name is an error, never a default).
-"""
+"""The answer-model interface; ``BOT_LLM`` names a back end in :mod:`bot.registry`."""
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TypedDict
 
+from bot.registry import load
 from bot.types import BotError
 
 if TYPE_CHECKING:
@@ -45,24 +40,9 @@ class LLM(ABC):
         return None
 
 
-# name -> "module:Class"; a new back end is one line here and one module.
-BACKENDS: dict[str, str] = {
-    "llamacpp": "bot.backends.llamacpp:LlamaCppLLM",
-    "openai": "bot.backends.openai_compat:OpenAICompatibleLLM",
-    "ollama": "bot.backends.openai_compat:OllamaLLM",
-}
-
-
 def make_llm(config: Config) -> LLM | None:
     """Build the configured answer model; ``None`` for ``BOT_LLM=none`` (extractive answers)."""
     if config.llm == "none":
         return None
-    target = BACKENDS.get(config.llm)
-    if target is None:
-        known = ", ".join(sorted([*BACKENDS, "none"]))
-        raise LLMUnavailable(f"unknown BOT_LLM={config.llm!r}; choose one of: {known}")
-    module_name, class_name = target.split(":")
-    module = importlib.import_module(module_name)
-    cls = getattr(module, class_name)
-    llm: LLM = cls.from_config(config)
+    llm: LLM = load("llm", config.llm, LLMUnavailable, also=("none",)).from_config(config)
     return llm

@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.language.text import STOPWORDS, words
+from bot.language.lexicon import STOPWORDS
+from bot.language.text import words
 from bot.types import Article, BotError, Chunk
 
 if TYPE_CHECKING:

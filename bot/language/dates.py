@@ -26,8 +26,19 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from bot.language.lexicon import (
+    AMBIGUOUS_MONTHS,
+    MONTH_NAMES,
+    MONTHS,
+    ORDINAL_NUMBERS,
+    QUANTITY_WORDS,
+    RU_MONTH_NAMES,
+    WEEKDAYS,
+)
+
 MENTION = "mention"
 PUBLISHED = "published"
+_MONTHS = MONTHS | RU_MONTH_NAMES  # every month word a question or passage may use -> number
 OPEN_START = date(1900, 1, 1)  # start of an open range ("before March 2024")
 OPEN_END = date(2099, 12, 31)  # end of an open range that starts after as-of ("after 2030")
 
@@ -35,76 +46,6 @@ OPEN_END = date(2099, 12, 31)  # end of an open range that starts after as-of ("
 # than this far after publication, in which case it is last year's (a January article's "December 28").
 _PASSAGE_SLACK = timedelta(days=31)
 _MAX_YEARS_BACK = 8  # how far a question's yearless "February 29" may look back for a valid year
-
-MONTH_NAMES = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-_MONTHS: dict[str, int] = {name: i + 1 for i, name in enumerate(MONTH_NAMES)}
-_MONTHS.update(jan=1, feb=2, mar=3, apr=4, jun=6, jul=7, aug=8, sep=9, sept=9, oct=10, nov=11, dec=12)
-# Russian month names in the forms a date takes: nominative ("ноябрь 2023"), genitive ("5 ноября",
-# "ноября 2023 года") and prepositional ("в ноябре").
-_RU_MONTH_STEMS = [
-    "январ",
-    "феврал",
-    "март",
-    "апрел",
-    "ма",
-    "июн",
-    "июл",
-    "август",
-    "сентябр",
-    "октябр",
-    "ноябр",
-    "декабр",
-]
-RU_MONTH_NAMES: dict[str, int] = {}
-for _i, _stem in enumerate(_RU_MONTH_STEMS, 1):
-    _forms = (
-        ("й", "я", "е")
-        if _stem == "ма"
-        else ("ь", "я", "е")
-        if _stem[-1] == "р" or _stem[-1] == "л" or _stem[-1] == "н"
-        else ("", "а", "е")
-    )
-    RU_MONTH_NAMES.update({_stem + f: _i for f in _forms})
-_MONTHS.update(RU_MONTH_NAMES)
-# Month names that are also common English words ("she may go", "a protest march").
-_AMBIGUOUS_MONTHS = frozenset({"may", "march"})
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_NUMBER_WORDS: dict[str, int] = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "few": 3,
-    "a few": 3,
-    "couple of": 2,
-    "a couple of": 2,
-    "a couple": 2,
-    "several": 5,
-}
-
 
 # --- Public API --------------------------------------------------------------------------------
 
@@ -294,7 +235,7 @@ def _passage_year(make: Maker, ref: date) -> tuple[date, date] | None:
 def _number(word: str) -> int:
     """Digits or a small number word ("two", "a few") as an int."""
     word = " ".join(word.lower().split())
-    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+    return int(word) if word.isdigit() else QUANTITY_WORDS[word]
 
 
 def _month_number(m: re.Match[str]) -> int:
@@ -304,7 +245,7 @@ def _month_number(m: re.Match[str]) -> int:
 def _month_ok(m: re.Match[str]) -> bool:
     """ "May"/"March" are words too: without a year, only the capitalised forms count as months."""
     name = m["month"]
-    if name.lower() not in _AMBIGUOUS_MONTHS or m.groupdict().get("year"):
+    if name.lower() not in AMBIGUOUS_MONTHS or m.groupdict().get("year"):
         return True
     return name[0].isupper()
 
@@ -318,7 +259,7 @@ _MONTH = r"(?P<month>(?:" + "|".join(_FULL_MONTHS) + r")\b|(?:" + "|".join(_ABBR
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b"
 # "2023 года" / "2023 г.": the Russian word for "year" after a year belongs to the expression
 _YEAR = r"(?P<year>(?:19|20)\d{2})(?!\d)(?!,\d)(?:\s+(?:года|году|год|г\.))?"
-_WEEKDAY = r"(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b"
+_WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")\b"
 _NUM = (
     r"\d{1,3}|a\s+couple\s+of|couple\s+of|a\s+couple|a\s+few|few|several"
     r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
@@ -427,19 +368,18 @@ def _h_part_month(m: re.Match[str], ctx: _Ctx) -> _Resolved | None:
     return _resolved(make(int(m["year"]))) if m["year"] else _resolve_yearless(make, ctx)
 
 
-_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 
 
 def _h_quarter(m: re.Match[str], ctx: _Ctx) -> _Resolved | None:
     """Q3 2023, the third quarter of 2023."""
-    quarter = int(m["q"]) if m["q"] else _ORDINALS[m["qword"].lower()]
+    quarter = int(m["q"]) if m["q"] else ORDINAL_NUMBERS[m["qword"].lower()]
     return _resolved(_months_span(int(m["year"]), 3 * quarter - 2, 3 * quarter))
 
 
 def _h_half(m: re.Match[str], ctx: _Ctx) -> _Resolved | None:
     """H1 2023, the second half of 2023."""
-    half = int(m["h"]) if m["h"] else _ORDINALS[m["hword"].lower()]
+    half = int(m["h"]) if m["h"] else ORDINAL_NUMBERS[m["hword"].lower()]
     return _resolved(_months_span(int(m["year"]), 6 * half - 5, 6 * half))
 
 
@@ -543,7 +483,7 @@ def _h_weekday(m: re.Match[str], ctx: _Ctx) -> _Resolved | None:
     """
     if ctx.ref is None:
         return None
-    target = _WEEKDAYS.index(m["weekday"].lower())
+    target = WEEKDAYS.index(m["weekday"].lower())
     modifier = " ".join((m["wmod"] or "").lower().split())
     back = (ctx.ref.weekday() - target) % 7
     if modifier in ("last", "past", "this past") and back == 0:
