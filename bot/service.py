@@ -107,7 +107,7 @@ class Bot:
     def search(self, query: str, k: int | None = None, as_of: date | None = None) -> Retrieval:
         from bot.answering.answerer import check_question
 
-        return self.retriever.search(check_question(query), k=k, as_of=as_of)
+        return self.retriever.search(self.retriever.query_for(check_question(query), as_of), k=k)
 
     def ask(self, question: str, history: list[Message] | None = None, as_of: date | None = None) -> Answer:
         return self.answerer.ask(question, history, as_of)

@@ -95,7 +95,7 @@ def make_search(bot: Bot, step: Step) -> Search:
     retriever = Retriever(config, bot.catalog, bot.vectors, bot.embedder, make_reranker(config))
 
     def search(q: str, k: int, as_of: date | None) -> tuple[list[Passage], float | None]:
-        found = retriever.search(q, k=k, as_of=as_of)
+        found = retriever.search(retriever.query_for(q, as_of), k=k)
         return found.passages, found.support
 
     return search
@@ -249,7 +249,9 @@ def as_of_figures(bot: Bot, questions: Sequence[dict[str, Any]]) -> dict[str, An
         ranks: dict[str, list[int | None]] = {t: [] for t in (*QUESTION_TYPES, "all")}
         for q in questions:
             as_of = date.fromisoformat(q["date"]) if quiz else None
-            rank = answer_rank(retriever.search(q["question"], k=max(KS), as_of=as_of).passages, q["answer"])
+            rank = answer_rank(
+                retriever.search(retriever.query_for(q["question"], as_of), k=max(KS)).passages, q["answer"]
+            )
             ranks[types[q["id"]]].append(rank)
             ranks["all"].append(rank)
         out[name] = {

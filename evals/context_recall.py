@@ -85,7 +85,7 @@ def main() -> int:
     in_passages = 0
     ranks: list[int] = []
     for q in questions:
-        found = bot.retriever.search(q["question"], as_of=date.fromisoformat(q["date"]))
+        found = bot.retriever.search(bot.retriever.query_for(q["question"], date.fromisoformat(q["date"])))
         ps = found.passages
         in_passages += any(contains_answer(p.text, q["answer"]) for p in ps)
         ranked = scorer.rank(q["question"], ps)

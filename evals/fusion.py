@@ -86,7 +86,7 @@ def extract_pools(retriever: Retriever, questions: Sequence[dict[str, Any]]) -> 
     """Every question's candidate pool with the reranker's features and the gold labels."""
     pools = []
     for q in questions:
-        query, passages = retriever.pool(q["question"], date.fromisoformat(q["date"]))
+        query, passages = retriever.pool(retriever.query_for(q["question"], date.fromisoformat(q["date"])))
         rows = candidate_features(query, passages, dates=True)
         x = np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64).reshape(-1, len(FEATURES))
         y = np.array([contains_answer(p.text, q["answer"]) for p in passages], dtype=bool)
@@ -180,7 +180,7 @@ def recall(bot: Bot, weights: Weights, questions: Sequence[dict[str, Any]]) -> d
     retriever = Retriever(bot.config, bot.catalog, bot.vectors, bot.embedder, HeuristicReranker(weights))
     ranks = []
     for q in questions:
-        found = retriever.search(q["question"], k=max(KS), as_of=date.fromisoformat(q["date"]))
+        found = retriever.search(retriever.query_for(q["question"], date.fromisoformat(q["date"])), k=max(KS))
         ranks.append(answer_rank(found.passages, q["answer"]))
     return {"n": len(ranks), **{f"recall@{k}": hit_at_k(ranks, k) for k in KS}}
 

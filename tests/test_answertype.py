@@ -1,4 +1,4 @@
-"""Answer typing (bot.answertype): what a question asks for, and whether an answer supplies it."""
+"""Answer typing (bot.answering.answertype): what a question asks for, and whether an answer supplies it."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import pytest
 
 from bot.answering.answertype import (
     adds_information,
-    expected_kind,
     may_hold_answer,
     missing_subject,
     supplies_kind,
     why_not_an_answer,
 )
 from bot.answering.followup import rewrite_question
+from bot.answering.query import expected_kind
 from bot.backends.llm import LLM, Message
 
 

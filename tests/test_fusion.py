@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answering.rerank import FEATURES, HeuristicReranker, RerankInput, Weights, candidate_features
+from bot.answering.query import Query
+from bot.answering.rerank import FEATURES, HeuristicReranker, Weights, candidate_features
 from bot.service import Bot
 from tests.conftest import make_config
 from tests.test_benchmark_smoke import TOPICS, _article, _question
@@ -95,7 +96,6 @@ def test_the_rule_for_changing_the_defaults() -> None:
 
 def test_reranker_scores_are_the_weighted_features_the_fit_sees() -> None:
     """The shipped scorer and the fit's features cannot drift apart: score = weights · features."""
-    from bot.language.dates import parse_question_dates
     from bot.types import Passage
 
     texts = [
@@ -108,8 +108,8 @@ def test_reranker_scores_are_the_weighted_features_the_fit_sees() -> None:
         p = Passage(f"c{i}", f"d{i}", t, 0, len(t), f"title {i}", "src", "", "2023-10-2" + str(i + 4))
         p.scores = {"dense": 0.2 + 0.1 * i, "bm25": 3.0 - i}
         passages.append(p)
-    ranges = parse_question_dates("Which company was fined on October 24?", date(2023, 10, 27))
-    query = RerankInput("Which company was fined on October 24?", "Which company was fined?", ranges, [])
+    query = Query.build("Which company was fined on October 24?", as_of=date(2023, 10, 27))
+    assert query.keywords == "Which company was fined?" and [r.kind for r in query.date_ranges] == ["mention"]
     weights = Weights(dense=0.3, bm25=0.2, coverage=0.1, names=0.25, date=0.4, published=0.05)
     features = {p.chunk_id: f for p, f in zip(passages, candidate_features(query, passages), strict=True)}
     assert features["c0"]["date"] == 1.0 and features["c0"]["bm25"] == 1.0

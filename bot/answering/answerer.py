@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.answering.answertype import expected_kind, why_not_an_answer
+from bot.answering.answertype import why_not_an_answer
 from bot.answering.cite import CitationChecker, is_refusal
 from bot.answering.compose import compose
 from bot.answering.compound import join_answers, split_question
@@ -31,7 +31,8 @@ from bot.answering.extract import (
     candidates,
     found_text,
 )
-from bot.answering.verify import Question, listed_span, unsupported_names, verified_span
+from bot.answering.query import Query
+from bot.answering.verify import listed_span, unsupported_names, verified_span
 from bot.types import Answer, BotError, Citation, Passage
 
 if TYPE_CHECKING:
@@ -109,7 +110,8 @@ class Answerer:
             standalone = rewrite_question(question, history, self.llm)
             if standalone != question:
                 yield Event("status", f"Searching for: {standalone}")
-        found = self.retriever.search(standalone, as_of=as_of)
+        query = Query.build(question, standalone, as_of, bool(self.config.date_aware))
+        found = self.retriever.search(query)
         answer = Answer(question, "", refused=False, passages=found.passages)
         answer.timings_ms.update(found.timings_ms)
         answer.date_range = {"applied": found.applied_dates()} if found.date_ranges else None
@@ -118,12 +120,12 @@ class Answerer:
             yield Event("answer", answer=self._refuse(answer, t0))
             return
         if self.llm is None:
-            yield Event("answer", answer=self._extractive(answer, standalone, t0))
+            yield Event("answer", answer=self._extractive(answer, query, t0))
             return
         if self.config.answer_style == "generate":
-            yield from self._write(answer, standalone, found.passages, as_of, t0)
+            yield from self._write(answer, query, found.passages, t0)
         else:
-            yield from self._compose(answer, standalone, found.passages, as_of, t0, asked=question)
+            yield from self._compose(answer, query, found.passages, t0)
 
     def _compound(
         self, question: str, parts: list[str], history: list[Message] | None, as_of: date | None
@@ -146,15 +148,7 @@ class Answerer:
             turns += [{"role": "user", "content": part}, {"role": "assistant", "content": final.text}]
         yield Event("answer", answer=join_answers(question, answers))
 
-    def _compose(
-        self,
-        answer: Answer,
-        question: str,
-        passages: list[Passage],
-        as_of: date | None,
-        t0: float,
-        asked: str = "",
-    ) -> Iterator[Event]:
+    def _compose(self, answer: Answer, q: Query, passages: list[Passage], t0: float) -> Iterator[Event]:
         """Extract, then compose: the model picks the answering phrase, a template makes it a sentence.
 
         For a date, number, age or duration the model may only write one of the excerpts' phrases of
@@ -163,17 +157,16 @@ class Answerer:
         (``bot.answering.answertype``); if not, the answer is the best quoted clause, or a refusal.
         """
         assert self.llm is not None
-        ranked = self.scorer.rank(question, passages)
+        ranked = self.scorer.rank(q, passages)
         excerpts = self._excerpts(ranked)
-        messages = build_messages(question, passages, excerpts, as_of, EXTRACT_PROMPT)
+        messages = build_messages(q.text, passages, excerpts, q.as_of, EXTRACT_PROMPT)
         answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
         t_gen = time.perf_counter()
         raw = ""
-        q = Question(asked or question, question)
-        kind = expected_kind(q.asked)
+        kind = q.original.kind
         chosen = None
         if kind in TYPED_KINDS:
-            options = candidates(kind, question, excerpts, passages)
+            options = candidates(kind, q.text, excerpts, passages)
             pick = self.llm.choose(
                 messages, [c.text for c in options] + [DONT_KNOW], self.config.llm_max_tokens
             )
@@ -201,7 +194,7 @@ class Answerer:
             yield Event("answer", answer=answer)
             return
         if span is None:
-            yield Event("answer", answer=self._extractive(answer, question, t0))
+            yield Event("answer", answer=self._extractive(answer, q, t0))
             return
         # The sentence restates what the user typed ("When was she released?" -> "She was released
         # in ..."), not a rewrite of it for retrieval.
@@ -231,39 +224,37 @@ class Answerer:
     def _excerpts(self, ranked: list[Excerpt]) -> list[Excerpt]:
         return select_excerpts(ranked, self.config.context_sentences, self.config.context_chars)
 
-    def _write(
-        self, answer: Answer, question: str, passages: list[Passage], as_of: date | None, t0: float
-    ) -> Iterator[Event]:
+    def _write(self, answer: Answer, query: Query, passages: list[Passage], t0: float) -> Iterator[Event]:
         """The model writes the answer; each sentence is kept only if a passage supports it."""
         assert self.llm is not None
-        excerpts = self._excerpts(self.scorer.rank(question, passages))
-        messages = build_messages(question, passages, excerpts, as_of)
+        excerpts = self._excerpts(self.scorer.rank(query, passages))
+        messages = build_messages(query.text, passages, excerpts, query.as_of)
         answer.model_context = [passages[ex.passage].text[ex.start : ex.end] for ex in excerpts]
         t_gen = time.perf_counter()
         raw = yield from self._stream(answer, messages, t0)
         answer.timings_ms["generate"] = (time.perf_counter() - t_gen) * 1e3
         if is_refusal(raw) and len(raw.split()) <= 25:
             answer.notes.append("the model said it does not know")
-            yield Event("answer", answer=self._extractive(answer, question, t0))
+            yield Event("answer", answer=self._extractive(answer, query, t0))
             return
-        cited = self.checker.attach(raw, passages, question)
+        cited = self.checker.attach(raw, passages, query.text)
         if cited.dropped:
             answer.notes.append(f"dropped {len(cited.dropped)} unsupported sentence(s): {cited.dropped}")
-        problem = _not_an_answer(question, cited.text, passages) if cited.citations else None
+        problem = _not_an_answer(query, cited.text, passages) if cited.citations else None
         if problem:
             answer.notes.append(f"the model's answer was set aside: it {problem}")
         if not cited.citations or problem:
-            yield Event("answer", answer=self._extractive(answer, question, t0))
+            yield Event("answer", answer=self._extractive(answer, query, t0))
             return
         answer.text, answer.citations, answer.mode = cited.text, cited.citations, "generated"
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         yield Event("answer", answer=answer)
 
-    def _extractive(self, answer: Answer, question: str, t0: float) -> Answer:
-        cited = self.checker.extract(question, answer.passages[:3], max_sentences=1)
+    def _extractive(self, answer: Answer, query: Query, t0: float) -> Answer:
+        cited = self.checker.extract(query, answer.passages[:3], max_sentences=1)
         if not cited.citations:
             return self._refuse(answer, t0, "No passage found answers it: none holds a full sentence.")
-        problem = _not_an_answer(question, cited.text, answer.passages)
+        problem = _not_an_answer(query, cited.text, answer.passages)
         if problem:
             answer.notes.append(f"no quote answers the question: the best one {problem}")
             return self._refuse(answer, t0, f"No passage found answers it: the best match {problem}.")
@@ -303,5 +294,5 @@ def build_messages(
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def _not_an_answer(question: str, text: str, passages: list[Passage]) -> str | None:
+def _not_an_answer(question: Query, text: str, passages: list[Passage]) -> str | None:
     return why_not_an_answer(question, text, found_text(passages))

@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
+from bot.answering.query import UNITS, Query
 from bot.language.lexicon import MONTH_NAMES, ORDINALS, WEEKDAYS
 from bot.language.text import CITATION_MARKERS, content_words, key_terms, normalise
 
@@ -24,39 +24,7 @@ _NUMBER_WORDS = (
 )
 _MONTHS = "|".join(MONTH_NAMES) + r"|jan\.|feb\.|aug\.|sept?\.|oct\.|nov\.|dec\."
 _WEEKDAYS = "|".join(WEEKDAYS)
-_UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)"
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
-
-
-# The question patterns, most specific first; a question matching none asks for no checkable kind.
-_KINDS: list[tuple[str, re.Pattern[str]]] = [
-    ("age", re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b", re.I)),
-    ("duration", re.compile(r"\bhow long\b|\bfor how many (?:" + _UNITS + r")\b", re.I)),
-    (
-        "date",
-        re.compile(
-            r"^\W*when\b|\b(?:what|which) (?:date|day|year|month|time)\b|\bsince when\b|\bby when\b", re.I
-        ),
-    ),
-    (
-        "number",
-        re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|proportion|amount)\b", re.I),
-    ),
-    (
-        "place",
-        re.compile(
-            r"^\W*where\b|\b(?:in|at|to|from) (?:which|what) (?:city|state|country|town|county|region|"
-            r"province|nation|venue|location|place)\b",
-            re.I,
-        ),
-    ),
-    ("name", re.compile(r"^\W*(?:who|whom|whose)\b|\bwho (?:is|was|are|were)\b", re.I)),
-]
-
-
-def expected_kind(question: str) -> str | None:
-    """The kind of answer asked for ("age", "duration", "date", "number", "place", "name") or None."""
-    return next((kind for kind, pattern in _KINDS if pattern.search(question)), None)
 
 
 # Presence tests, not date arithmetic: bot.dates resolves expressions to day ranges and needs a
@@ -64,9 +32,7 @@ def expected_kind(question: str) -> str | None:
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:" + _NUMBER_WORDS + r")\b", re.I)
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\b\d{1,3}-year-old\b", re.I)
 _AGE_BETWEEN_COMMAS = re.compile(r",\s(\d{1,3}),")  # "Adar, 85, was released": how news gives an age
-_DURATION = re.compile(
-    r"\b(?:\d[\d,.]*|" + _NUMBER_WORDS + r"|a|an)[- ](?:" + _UNITS + r")\b|\bsince\b", re.I
-)
+_DURATION = re.compile(r"\b(?:\d[\d,.]*|" + _NUMBER_WORDS + r"|a|an)[- ](?:" + UNITS + r")\b|\bsince\b", re.I)
 _DATE = re.compile(
     rf"\b(?:{_MONTHS}|{_WEEKDAYS})(?!\w)|\b(?:1[89]|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}\b|"
     r"\b(?:today|yesterday|tomorrow|tonight|ago|recently|noon|midnight)\b|"
@@ -121,51 +87,31 @@ _CHECKS: dict[str, Callable[[str, frozenset[str]], bool]] = {
 }
 
 
-# "which state", "what company" ask for a name; "what did", "what is" do not say what they ask for.
-_WHICH = re.compile(
-    r"\bwhich\s+\w+|\bwhat\s+(?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|"
-    r"should|happened|happens|caused|made|makes)\b)\w+",
-    re.I,
-)
-
-
-def may_hold_answer(question: str, sentence: str) -> bool:
+def may_hold_answer(question: Query | str, sentence: str) -> bool:
     """For ranking sentences: does it hold something of the asked kind ("which state" -> a new name)?"""
-    kind, asks_which, terms = _profile(question)
-    if kind is not None:
-        return supplies_kind(question, sentence)
-    return asks_which and _has_name(sentence, terms)
+    q = Query.of(question)
+    if q.kind is not None:
+        return supplies_kind(q, sentence)
+    return q.asks_which and _has_name(sentence, q.terms)
 
 
-@lru_cache(maxsize=1024)
-def _profile(question: str) -> tuple[str | None, bool, frozenset[str]]:
-    """The asked kind, whether it is a "which X", and the question's own terms: once per question,
-    not once per candidate sentence (the context ranking asks for every sentence of 5 passages)."""
-    return expected_kind(question), bool(_WHICH.search(question)), frozenset(question_terms(question))
-
-
-def question_terms(question: str) -> set[str]:
-    """What the question already says: an answer repeating only these tells the reader nothing."""
-    words = set(content_words(question)) | key_terms(question)
-    return words | {normalise(w) for w in re.findall(r"[A-Za-z]+", question)}
-
-
-def supplies_kind(question: str, answer: str) -> bool:
+def supplies_kind(question: Query | str, answer: str) -> bool:
     """True when ``answer`` holds something of the asked kind the question does not already hold."""
-    kind, _, terms = _profile(question)
-    return kind is None or _CHECKS[kind](CITATION_MARKERS.sub("", answer), terms)
+    q = Query.of(question)
+    return q.kind is None or _CHECKS[q.kind](CITATION_MARKERS.sub("", answer), q.terms)
 
 
-def adds_information(question: str, answer: str) -> bool:
+def adds_information(question: Query | str, answer: str) -> bool:
     """False for an answer that only restates the question ("Israel and Hamas brokered ... Hamas and Israel")."""
+    q = Query.of(question)
     if re.match(
-        r"^\W*(?:is|are|was|were|did|do|does|has|have|had|can|could|will|would|should)\b", question, re.I
+        r"^\W*(?:is|are|was|were|did|do|does|has|have|had|can|could|will|would|should)\b", q.text, re.I
     ):
         return True  # a yes/no question is answered by a restatement
-    return bool(set(content_words(answer)) - set(content_words(question)))
+    return bool(set(content_words(answer)) - q.words)
 
 
-def missing_subject(question: str, found_text: str) -> list[str]:
+def missing_subject(question: Query | str, found_text: str) -> list[str]:
     """The question's names, numbers and ordinals absent from everything retrieved for it.
 
     A quote about the hostages' release that never names Putin does not say what Putin said. So
@@ -173,12 +119,13 @@ def missing_subject(question: str, found_text: str) -> list[str]:
     prefix of it ("Israel" / "Israeli"), and when the question's names are all there only a
     question whose every other word is absent ("Who is the prime minister of ...?") is refused.
     """
+    q = Query.of(question)
     present = set(content_words(found_text)) | key_terms(found_text)
-    needed = _names(question) | (set(content_words(question)) & ORDINALS)
+    needed = q.names | (q.words & ORDINALS)
     missing = sorted(t for t in needed if not matches_term(t, present))
     if missing:
         return missing
-    others = [w for w in dict.fromkeys(content_words(question)) if w not in needed and w not in GENERIC_WORDS]
+    others = [w for w in dict.fromkeys(content_words(q.text)) if w not in needed and w not in GENERIC_WORDS]
     absent = [w for w in others if not matches_term(w, present)]
     return absent if len(others) >= 2 and len(absent) == len(others) else []
 
@@ -190,13 +137,6 @@ GENERIC_WORDS = frozenset(
     reported say said tell happen happened according mention agency outlet newspaper media remark
     comment statement around about approximately roughly nearly almost estimated recently recent""".split()  # noqa: SIM905
 )
-
-
-def _names(question: str) -> set[str]:
-    """Names and numbers, without the capitalised first word ("Name the hostages ...")."""
-    first = question.lstrip(" \"'“(").split(" ", 1)[0]
-    body = question[question.index(first) + len(first) :] if first else question
-    return key_terms(body)
 
 
 def matches_term(term: str, present: set[str], min_len: int = 4) -> bool:
@@ -219,17 +159,18 @@ def _same_stem(a: str, b: str, stem_len: int = 5) -> bool:
     return shared >= stem_len and shared >= 0.7 * min(len(a), len(b))
 
 
-def why_not_an_answer(question: str, answer: str, found_text: str) -> str | None:
+def why_not_an_answer(question: Query | str, answer: str, found_text: str) -> str | None:
     """Why a cited answer does not answer ``question`` (None: it may), as "it ..." would go on.
 
     ``found_text``: everything retrieved for the question (titles, dates, texts).
     """
+    q = Query.of(question)
     answer = CITATION_MARKERS.sub("", answer)
-    if not adds_information(question, answer):
+    if not adds_information(q, answer):
         return "only restates the question"
-    if not supplies_kind(question, answer):
-        return f"holds no {expected_kind(question)}"
-    missing = missing_subject(question, found_text)
+    if not supplies_kind(q, answer):
+        return f"holds no {q.kind}"
+    missing = missing_subject(q, found_text)
     if missing:
         return "is about what nothing found mentions: " + ", ".join(missing)
     return None

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answering.answertype import expected_kind, may_hold_answer, question_terms, supplies_kind
+from bot.answering.answertype import may_hold_answer, supplies_kind
 from bot.answering.excerpts import MIN_WORDS
 from bot.answering.extract import asks_for_several, byline
+from bot.answering.query import Query
 from bot.language.lexicon import ORDINALS
 from bot.language.text import CITATION_MARKERS, content_words, key_terms, split_sentences
 from bot.types import Citation, Passage
@@ -122,14 +123,15 @@ class CitationChecker:
             numbering[s.passage] = Citation(len(numbering) + 1, passages[s.passage], s.start, s.end)
         return numbering[s.passage].n
 
-    def extract(self, question: str, passages: list[Passage], max_sentences: int = 2) -> Cited:
+    def extract(self, question: Query | str, passages: list[Passage], max_sentences: int = 2) -> Cited:
         """The passage sentences that best answer the question, quoted verbatim with citations."""
+        query = Query.of(question)
         units = _passage_sentences(passages)
         if not units:
             return Cited("", [], [])
-        vectors = self.vectors([question] + [passages[i].text[s:e] for i, s, e in units])
+        vectors = self.vectors([query.text] + [passages[i].text[s:e] for i, s, e in units])
         sims = vectors[1:] @ vectors[0]
-        q_words = set(content_words(question))
+        q_words = query.words
         scored = []
         for u, (pi, s, e) in enumerate(units):
             if len(passages[pi].text[s:e].split()) < MIN_WORDS:
@@ -138,7 +140,7 @@ class CitationChecker:
                 continue  # a question is never an answer
             overlap = len(q_words & set(content_words(passages[pi].text[s:e]))) / max(len(q_words), 1)
             # A quote for "when" must hold a date: one that cannot is never the best quote.
-            kind = KIND_WEIGHT * supplies_kind(question, passages[pi].text[s:e])
+            kind = KIND_WEIGHT * supplies_kind(query, passages[pi].text[s:e])
             scored.append((float(sims[u]) + overlap + kind + passages[pi].score, u))
         scored.sort(reverse=True)
         numbering: dict[int, Citation] = {}
@@ -150,7 +152,7 @@ class CitationChecker:
             pi, s, e = units[u]
             n = self._number(numbering, passages, Support(pi, s, e, 0.0))
             # An article's own "[3]" inside a quote would read as a citation: never show one.
-            clause = CITATION_MARKERS.sub("", best_clause(passages[pi].text[s:e], question))
+            clause = CITATION_MARKERS.sub("", best_clause(passages[pi].text[s:e], query))
             parts.append(f"“{clause}” [{n}]")
         return Cited(" ".join(parts), sorted(numbering.values(), key=lambda c: c.n), [])
 
@@ -159,7 +161,7 @@ CLAUSE_CHARS = 300  # a quote longer than this is cut to its best clauses (the c
 _CLAUSE_BREAK = re.compile(r"[,;:()\u2014\"“”]+\s*")
 
 
-def best_clause(sentence: str, question: str, max_chars: int = CLAUSE_CHARS) -> str:
+def best_clause(sentence: str, question: Query | str, max_chars: int = CLAUSE_CHARS) -> str:
     """The run of clauses of ``sentence`` that shares most with the question and holds the asked kind.
 
     A 400-character sentence pasted as an answer is a search result; the clause that answers is
@@ -167,8 +169,9 @@ def best_clause(sentence: str, question: str, max_chars: int = CLAUSE_CHARS) -> 
     """
     if len(sentence) <= max_chars:
         return sentence
+    query = Query.of(question)
     cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence)] + [len(sentence)]
-    q_words = set(content_words(question))
+    q_words = query.words
     best: tuple[float, int, int] | None = None
     for i in range(len(cuts) - 1):
         for j in range(i + 1, len(cuts)):
@@ -177,28 +180,27 @@ def best_clause(sentence: str, question: str, max_chars: int = CLAUSE_CHARS) -> 
                 break
             if len(piece.split()) < 3:
                 continue
-            score = len(q_words & set(content_words(piece))) + _kind_weight(question, piece)
+            score = len(q_words & set(content_words(piece))) + _kind_weight(query, piece)
             score -= len(piece) / 1000  # the shorter of equals
             if best is None or score > best[0]:
                 best = (score, cuts[i], cuts[j])
     if best is None:
         return sentence
     piece = sentence[best[1] : best[2]].strip(' ,;:()\u2014"“”')
-    if supplies_kind(question, sentence) and not supplies_kind(question, piece):
+    if supplies_kind(query, sentence) and not supplies_kind(query, piece):
         return sentence  # no short clause holds what was asked: the whole sentence does
     return ("… " if best[1] > 0 else "") + piece + (" …" if best[2] < len(sentence) else "")
 
 
-def _kind_weight(question: str, piece: str) -> float:
+def _kind_weight(query: Query, piece: str) -> float:
     """What the clause adds of the asked kind: the answer is the part the question does not hold.
     For "who" questions each new name counts (the list of the released outweighs the clause that
     repeats the question's date); for a date, number or age, holding one counts most."""
-    if expected_kind(question) == "name" or asks_for_several(question):
-        asked = set(question_terms(question))
-        return 0.6 * len({t for t in key_terms(piece) if t not in asked and not t[:1].isdigit()})
-    if expected_kind(question) is not None:
-        return 3.0 * supplies_kind(question, piece)
-    return 1.0 * may_hold_answer(question, piece)
+    if query.kind == "name" or asks_for_several(query.text):
+        return 0.6 * len({t for t in key_terms(piece) if t not in query.terms and not t[:1].isdigit()})
+    if query.kind is not None:
+        return 3.0 * supplies_kind(query, piece)
+    return 1.0 * may_hold_answer(query, piece)
 
 
 # A claim about the reporting ("TASS reported ... on February 10") may be backed by the article's

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.answertype import may_hold_answer
+from bot.answering.query import Query
 from bot.language.text import content_words, split_sentences
 from bot.types import Passage
 
@@ -61,20 +62,21 @@ class SentenceScorer:
             else np.zeros((0, self.embedder.dim), np.float32)
         )
 
-    def rank(self, question: str, passages: list[Passage]) -> list[Excerpt]:
+    def rank(self, question: Query | str, passages: list[Passage]) -> list[Excerpt]:
+        query = Query.of(question)
         units = [(i, s, e) for i, p in enumerate(passages) for s, e in split_sentences(p.text)]
         if not units:
             return []
         texts = [passages[i].text[s:e] for i, s, e in units]
-        vecs = self.vectors([question, *texts])
+        vecs = self.vectors([query.text, *texts])
         sims = vecs[1:] @ vecs[0]
-        q_words = set(content_words(question))
+        q_words = query.words
         out = []
         for u, (i, s, e) in enumerate(units):
             if len(texts[u].split()) < MIN_WORDS:
                 continue  # datelines and fragments: no answer lives there, and they mislead the model
             overlap = len(q_words & set(content_words(texts[u]))) / max(len(q_words), 1)
-            kind = KIND_BONUS * may_hold_answer(question, texts[u])
+            kind = KIND_BONUS * may_hold_answer(query, texts[u])
             out.append(Excerpt(i, s, e, float(sims[u]) + overlap + kind))
         return sorted(out, key=lambda x: x.score, reverse=True)
 

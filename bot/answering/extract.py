@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.answering.answertype import GENERIC_WORDS, expected_kind, matches_term
+from bot.answering.answertype import GENERIC_WORDS, matches_term
+from bot.answering.query import expected_kind
 from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
 from bot.language.text import content_words, key_terms, normalise, split_sentences, stem
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.answering.query import Query
 from bot.language.text import content_words, key_terms
 from bot.registry import load
 from bot.types import Passage
@@ -24,17 +25,9 @@ if TYPE_CHECKING:
     from bot.language.dates import DateRange
 
 
-@dataclass
-class RerankInput:
-    question: str
-    keywords_question: str  # the question with time expressions removed
-    mention_ranges: list[DateRange] = field(default_factory=list)
-    published_ranges: list[DateRange] = field(default_factory=list)  # "this week": when reported
-
-
 class Reranker(ABC):
     @abstractmethod
-    def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
+    def rerank(self, query: Query, passages: list[Passage]) -> list[Passage]:
         """Return the passages best first, with ``score`` set (higher is better)."""
 
 
@@ -80,7 +73,7 @@ class HeuristicReranker(Reranker):
     def from_config(cls, config: Config) -> HeuristicReranker:
         return cls()
 
-    def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
+    def rerank(self, query: Query, passages: list[Passage]) -> list[Passage]:
         if not passages:
             return []
         w = self.weights
@@ -97,14 +90,12 @@ class HeuristicReranker(Reranker):
         # Finding date expressions costs ~1 ms a passage (most of a dated question's latency), so
         # only the passages the date bonus could plausibly lift into the answer's top-k get it.
         for i, p in enumerate(ranked):
-            p.scores["date"] = _date_match(p, query.mention_ranges) if i < DATE_CHECKED else 0.0
+            p.scores["date"] = _date_match(p, query.mentions) if i < DATE_CHECKED else 0.0
             p.score += w.date * p.scores["date"]
         return sorted(ranked, key=lambda p: p.score, reverse=True)
 
 
-def candidate_features(
-    query: RerankInput, passages: list[Passage], dates: bool = True
-) -> list[dict[str, float]]:
+def candidate_features(query: Query, passages: list[Passage], dates: bool = True) -> list[dict[str, float]]:
     """Each candidate's ``FEATURES`` as the reranker weighs them (BM25 scaled by the pool's best).
 
     Also records coverage, names and published in ``p.scores`` (the refusal gate reads coverage).
@@ -114,22 +105,22 @@ def candidate_features(
     if not passages:
         return []
     idf = _pool_idf(passages)
-    q_words = set(content_words(query.keywords_question))
-    q_names = key_terms(query.keywords_question)
+    q_words = set(content_words(query.keywords))
+    q_names = key_terms(query.keywords)
     top_bm25 = max((p.scores.get("bm25", 0.0) for p in passages), default=0.0) or 1.0
     rows = []
     for p in passages:
         body = f"{p.title}\n{p.text}"
         p.scores["coverage"] = coverage(q_words, set(content_words(body)), idf)
         p.scores["names"] = _share(q_names, key_terms(body) | set(content_words(body)))
-        p.scores["published"] = published_match(p, query.published_ranges)
+        p.scores["published"] = published_match(p, query.published)
         rows.append(
             {
                 "dense": p.scores.get("dense", 0.0),
                 "bm25": p.scores.get("bm25", 0.0) / top_bm25,
                 "coverage": p.scores["coverage"],
                 "names": p.scores["names"],
-                "date": _date_match(p, query.mention_ranges) if dates else 0.0,
+                "date": _date_match(p, query.mentions) if dates else 0.0,
                 "published": p.scores["published"],
             }
         )
@@ -185,7 +176,7 @@ class RRFReranker(Reranker):
     def from_config(cls, config: Config) -> RRFReranker:
         return cls()
 
-    def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
+    def rerank(self, query: Query, passages: list[Passage]) -> list[Passage]:
         for p in passages:
             p.score = p.scores.get("rrf", 0.0)
         return sorted(passages, key=lambda p: p.score, reverse=True)
@@ -194,7 +185,7 @@ class RRFReranker(Reranker):
 class DenseOnlyReranker(RRFReranker):
     """Order by embedding similarity alone (for ablations)."""
 
-    def rerank(self, query: RerankInput, passages: list[Passage]) -> list[Passage]:
+    def rerank(self, query: Query, passages: list[Passage]) -> list[Passage]:
         for p in passages:
             p.score = p.scores.get("dense", 0.0)
         return sorted(passages, key=lambda p: p.score, reverse=True)

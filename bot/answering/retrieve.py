@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.answering.rerank import RerankInput, published_match
+from bot.answering.query import Query
+from bot.answering.rerank import published_match
 from bot.language.text import content_words
 from bot.types import Passage
 
@@ -56,39 +57,36 @@ class Retriever:
         self.embedder = embedder
         self.reranker = reranker
 
-    def search(self, question: str, k: int | None = None, as_of: date | None = None) -> Retrieval:
+    def query_for(self, question: str, as_of: date | None = None) -> Query:
+        """A question as this retriever's configuration reads it (dates on or off)."""
+        return Query.build(question, as_of=as_of, date_aware=bool(self.config.date_aware))
+
+    def search(self, query: Query, k: int | None = None) -> Retrieval:
         k = k or self.config.top_k
         t0 = time.perf_counter()
-        query, pool, ranges, t1 = self._pool(question, as_of)
+        query, pool, t1 = self._pool(query)
         t2 = time.perf_counter()
         ranked = self.one_per_story(self.reranker.rerank(query, pool))
         chosen = diversify(ranked, k, self.config.per_doc)
         t3 = time.perf_counter()
         timings = {"embed_query": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "rerank": (t3 - t2) * 1e3}
-        return Retrieval(question, chosen, support_of(chosen), ranges, timings)
+        return Retrieval(query.text, chosen, support_of(chosen), query.date_ranges, timings)
 
-    def pool(self, question: str, as_of: date | None = None) -> tuple[RerankInput, list[Passage]]:
-        """The reranker's input and the candidate pool it would rank for this question: what
+    def pool(self, query: Query) -> tuple[Query, list[Passage]]:
+        """The query as the reranker reads it and the candidate pool it would rank: what
         ``evals/fusion.py`` extracts features from, so a fit sees exactly what the reranker sees."""
-        query, candidates, _, _ = self._pool(question, as_of)
+        query, candidates, _ = self._pool(query)
         return query, candidates
 
-    def _pool(
-        self, question: str, as_of: date | None
-    ) -> tuple[RerankInput, list[Passage], list[DateRange], float]:
-        from bot.language.dates import parse_question_dates, strip_date_expressions
-
-        ranges = parse_question_dates(question, as_of or date.today()) if self.config.date_aware else []
-        published = [r for r in ranges if r.kind == "published"]
-        keywords = strip_date_expressions(question) or question
-        qvec = self.embedder.embed([question])[0]
+    def _pool(self, query: Query) -> tuple[Query, list[Passage], float]:
+        """The candidates, and the query with its reporting period dropped when nothing was
+        reported then (the answer says which dates were applied)."""
+        qvec = self.embedder.embed([query.text])[0]
         embedded = time.perf_counter()
-        pool = self._candidates(qvec, keywords, published)
-        if published and not any(published_match(p, published) for p in pool):
-            ranges = [r for r in ranges if r.kind != "published"]  # nothing reported then: say so
-            published = []
-        mentions = [r for r in ranges if r.kind == "mention"]
-        return RerankInput(question, keywords, mentions, published), pool, ranges, embedded
+        pool = self._candidates(qvec, query.keywords, query.published)
+        if query.published and not any(published_match(p, query.published) for p in pool):
+            query = query.without_published()
+        return query, pool, embedded
 
     def _candidates(self, qvec: np.ndarray, keywords: str, published: list[DateRange]) -> list[Passage]:
         """Dense and BM25 candidates over the whole store, plus BM25 candidates from the asked

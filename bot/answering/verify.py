@@ -10,10 +10,9 @@ of the asked kind. A failed check is a reason, kept in the answer's notes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.answering.answertype import expected_kind, why_not_an_answer
+from bot.answering.answertype import why_not_an_answer
 from bot.answering.cite import is_refusal
 from bot.answering.extract import (
     RELEVANT_MIN,
@@ -37,6 +36,7 @@ from bot.answering.extract import (
     role_words,
     trim_echo,
 )
+from bot.answering.query import Query
 from bot.language.text import content_words, key_terms
 
 if TYPE_CHECKING:
@@ -44,17 +44,8 @@ if TYPE_CHECKING:
     from bot.types import Passage
 
 
-@dataclass
-class Question:
-    """What the user typed (``asked``: its kind, its template) and what was searched for
-    (``searched``: the follow-up made standalone, which carries the names)."""
-
-    asked: str
-    searched: str
-
-
 def verified_span(
-    q: Question,
+    q: Query,
     raw: str,
     chosen: Candidate | None,
     excerpts: list[Excerpt],
@@ -70,13 +61,13 @@ def verified_span(
     if chosen is not None:
         span: Span | None = Span(chosen.text, chosen.passage, chosen.start, chosen.end)
     else:
-        trimmed = trim_echo(q.searched, trim_echo(q.asked, phrase))
-        span = locate(trimmed, excerpts, passages, q.searched) if trimmed else None
+        trimmed = trim_echo(q.text, trim_echo(q.asked, phrase))
+        span = locate(trimmed, excerpts, passages, q.text) if trimmed else None
         if span is None and trimmed and wider:
-            span = locate(trimmed, wider, passages, q.searched)
+            span = locate(trimmed, wider, passages, q.text)
         if span is None and trimmed:  # the words it copied, without its paraphrase around them
             run = copied_run(trimmed, [*excerpts, *(wider or [])], passages, q.asked)
-            span = locate(run, [*excerpts, *(wider or [])], passages, q.searched) if run else None
+            span = locate(run, [*excerpts, *(wider or [])], passages, q.text) if run else None
     if span is None:
         return None, f"the model's phrase is not in what it read: {phrase!r}"
     top = max(excerpts, key=lambda x: x.score) if excerpts else None  # excerpts are in reading order
@@ -88,33 +79,33 @@ def verified_span(
     return span, ""
 
 
-def _why_not(q: Question, span: Span, passages: list[Passage], top: Excerpt | None) -> str | None:
+def _why_not(q: Query, span: Span, passages: list[Passage], top: Excerpt | None) -> str | None:
     p = passages[span.passage]
     sentence = p.text[span.start : span.end]
-    reporting = span.from_byline or about_reporting(q.searched)
+    reporting = span.from_byline or about_reporting(q.text)
     context = f"{p.title} {byline(p)} {sentence}" if reporting else f"{p.title} {sentence}"
     best = top is not None and top.passage == span.passage and top.start <= span.start < top.end
     # A paraphrase ("mom" for "mother") misses every word but the names: the sentence retrieval and
     # sentence ranking put first may still be the one, if it holds the question's names.
-    if about_question(q.searched, span.text, context) < RELEVANT_MIN and not (
-        best and about_question(q.searched, span.text, context, names_only=True) >= RELEVANT_MIN
+    if about_question(q.text, span.text, context) < RELEVANT_MIN and not (
+        best and about_question(q.text, span.text, context, names_only=True) >= RELEVANT_MIN
     ):
         return "stands in a sentence about something else"
-    if expected_kind(q.asked) == "name" and not described_name(q.asked) and not names_something(span.text):
+    if q.original.kind == "name" and not described_name(q.asked) and not names_something(span.text):
         return "names no one"
     if only_a_speaker(span.text):
         return "names a speaker, not what was said"
     if not fills_role(role_words(q.asked), span.text, sentence):
         return f"does not stand for {q.asked!r}"
-    name = described_name(q.searched)
+    name = described_name(q.text)
     if name and not span.from_byline and not describes(name, span.text, sentence):
         return f"describes someone other than {name}"
     found = found_text(passages)
     # The kind comes from what the user asked ("When was she released?" wants a date); the subject
     # from the standalone question ("she" is Yelena Trufanova).
-    problem = why_not_an_answer(q.asked, span.text, found)
-    if problem and problem.startswith("is about what nothing found") and q.asked != q.searched:
-        problem = why_not_an_answer(q.searched, span.text, found)
+    problem = why_not_an_answer(q.original, span.text, found)
+    if problem and problem.startswith("is about what nothing found") and q.asked != q.text:
+        problem = why_not_an_answer(q, span.text, found)
     return f"was set aside: it {problem}" if problem else None
 
 
@@ -124,7 +115,7 @@ _PEOPLE = re.compile(
 )
 
 
-def listed_span(q: Question, excerpts: list[Excerpt], passages: list[Passage]) -> Span | None:
+def listed_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> Span | None:
     """For "Who was freed ...?" when the model's phrase failed: the people the best sentence lists,
     if it is about the question (an extractive answer: the model did not choose them)."""
     if not asks_for_several(q.asked) or not _PEOPLE.search(q.asked):
@@ -133,7 +124,7 @@ def listed_span(q: Question, excerpts: list[Excerpt], passages: list[Passage]) -
         p = passages[ex.passage]
         sentence = p.text[ex.start : ex.end]
         people = people_in(sentence)
-        if len(people) >= 2 and about_question(q.searched, " ".join(people), sentence) >= RELEVANT_MIN:
+        if len(people) >= 2 and about_question(q.text, " ".join(people), sentence) >= RELEVANT_MIN:
             return Span(expand_to_list(people[0], sentence), ex.passage, ex.start, ex.end)
     return None
 

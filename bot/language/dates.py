@@ -82,12 +82,23 @@ def parse_question_dates(question: str, as_of: date) -> list[DateRange]:
     ]
 
 
+def parse_question(question: str, as_of: date) -> tuple[list[DateRange], str]:
+    """The question's time expressions resolved against ``as_of``, and the question without them:
+    both from one pass over the question (a search used to find the same spans twice)."""
+    spans = _find_spans(question, _Ctx(ref=_as_date(as_of), question=True))
+    ranges = [DateRange(s.res.lo, s.res.hi, _kind(question, s), question[s.start : s.end]) for s in spans]
+    return ranges, _without(question, spans)
+
+
 def strip_date_expressions(question: str) -> str:
     """The question without its time expressions, so keyword search does not match on "2023" or "in".
 
     Which text is a time expression does not depend on the as-of date, so today is used.
     """
-    spans = _find_spans(question, _Ctx(ref=date.today(), question=True))
+    return _without(question, _find_spans(question, _Ctx(ref=date.today(), question=True)))
+
+
+def _without(question: str, spans: list[_Span]) -> str:
     pieces: list[str] = []
     cursor = 0
     for span in spans:
