@@ -18,6 +18,7 @@ from bot.types import Answer
 
 if TYPE_CHECKING:
     from bot.answering.answerer import Answerer, Event
+    from bot.answering.llamaindex import CitedChatEngine, CitedQueryEngine, HybridRetriever
     from bot.answering.retrieve import Retrieval, Retriever
     from bot.backends.embedding import Embedder
     from bot.backends.llm import LLM, Message
@@ -116,6 +117,24 @@ class Bot:
         self, question: str, history: list[Message] | None = None, as_of: date | None = None
     ) -> Iterator[Event]:
         return self.answerer.stream(question, history, as_of)
+
+    # --- the same pipeline in LlamaIndex's abstractions (bot.answering.llamaindex) -------------------
+    def as_retriever(self) -> HybridRetriever:
+        """The fused candidate pool as a LlamaIndex retriever; rank and cut it with
+        ``bot.answering.llamaindex.postprocessors(bot.retriever)``."""
+        from bot.answering.llamaindex import HybridRetriever
+
+        return HybridRetriever(self.retriever)
+
+    def as_query_engine(self) -> CitedQueryEngine:
+        from bot.answering.llamaindex import CitedQueryEngine
+
+        return CitedQueryEngine(self.answerer)
+
+    def as_chat_engine(self, as_of: date | None = None) -> CitedChatEngine:
+        from bot.answering.llamaindex import CitedChatEngine
+
+        return CitedChatEngine(self.answerer, as_of)
 
     def warm_up(self) -> None:
         """Load every model now, so the first question does not pay for it."""

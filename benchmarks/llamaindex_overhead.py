@@ -1,0 +1,102 @@
+"""What the LlamaIndex abstractions cost per search, and that they return the same passages (issue 15).
+
+``Bot.search`` runs the retrieval stages directly; ``bot.answering.llamaindex`` wraps the same
+stages as a ``BaseRetriever`` and ``BaseNodePostprocessor``\\ s (instrumentation spans, node
+objects, passage <-> node conversion). This runs every question both ways on one store, checks
+the two top-k lists are identical, and prints p50/p90 of each path and the overhead as a share of
+the direct path's p50 (the issue's budget: 5 %).
+
+    .venv/bin/python benchmarks/llamaindex_overhead.py --home /var/tmp/rtqa-small \
+        --data ../shared/benchmarks/realtimeqa-2023q4 [--repeat 3]
+
+Without ``--home`` it ingests the bundled corpus into a temporary store and asks the gold set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.config import Config  # noqa: E402
+from bot.service import Bot  # noqa: E402
+from evals.report import markdown_table, percentile  # noqa: E402
+
+
+def questions(data: Path | None) -> list[tuple[str, date | None]]:
+    if data is not None:
+        rows = [
+            json.loads(line) for line in (data / "questions.jsonl").read_text().splitlines() if line.strip()
+        ]
+        return [(r["question"], date.fromisoformat(r["date"])) for r in rows]
+    gold = [
+        json.loads(line) for line in (ROOT / "evals" / "gold.jsonl").read_text().splitlines() if line.strip()
+    ]
+    return [(g["question"], date.fromisoformat(g["as_of"]) if g.get("as_of") else None) for g in gold]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--home", type=Path, help="an existing store (default: the bundled corpus, ingested now)")
+    ap.add_argument(
+        "--data", type=Path, help="a RealTimeQA folder whose questions to ask (default: the gold set)"
+    )
+    ap.add_argument("--repeat", type=int, default=3, help="rounds over the questions; the first warms caches")
+    args = ap.parse_args()
+    tmp = None
+    if args.home is None:
+        tmp = tempfile.TemporaryDirectory()
+        home = Path(tmp.name)
+        Bot(Config.from_env().with_(home=home), llm=None).ingest([ROOT / "corpus"])
+    else:
+        home = args.home
+    bot = Bot(Config.from_env().with_(home=home), llm=None)
+    from bot.answering.llamaindex import bundle, postprocessors, to_passage
+
+    retriever, stages = bot.as_retriever(), postprocessors(bot.retriever)
+    asked = questions(args.data)
+    direct_ms: list[float] = []
+    wrapped_ms: list[float] = []
+    differ = 0
+    for round_ in range(args.repeat):
+        for text, as_of in asked:
+            t0 = time.perf_counter()
+            expected = bot.search(text, as_of=as_of).passages
+            t1 = time.perf_counter()
+            qb = bundle(bot.retriever.query_for(text, as_of), as_of)
+            nodes = retriever.retrieve(qb)
+            for stage in stages:
+                nodes = stage.postprocess_nodes(nodes, query_bundle=qb)
+            t2 = time.perf_counter()
+            if round_ == 0:
+                differ += [p.chunk_id for p in expected] != [to_passage(n).chunk_id for n in nodes]
+                continue
+            direct_ms.append((t1 - t0) * 1e3)
+            wrapped_ms.append((t2 - t1) * 1e3)
+    d50, w50 = percentile(direct_ms, 50) or 0.0, percentile(wrapped_ms, 50) or 0.0
+    rows = [
+        ["Bot.search (direct)", f"{d50:.1f}", f"{percentile(direct_ms, 90) or 0:.1f}"],
+        ["BaseRetriever + postprocessors", f"{w50:.1f}", f"{percentile(wrapped_ms, 90) or 0:.1f}"],
+    ]
+    print(markdown_table(["path", "p50 ms", "p90 ms"], rows))
+    print(
+        f"\n{len(asked)} questions x {args.repeat - 1} timed rounds on {home}; top-k lists differ: {differ}; "
+        f"overhead at p50 {w50 - d50:+.2f} ms = {(w50 - d50) / d50 * 100 if d50 else 0:+.1f} % "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
+    if tmp is not None:
+        tmp.cleanup()
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
