@@ -6,6 +6,7 @@ answers the same way.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Config
-from bot.types import Answer
+from bot.types import Answer, BotError
 
 if TYPE_CHECKING:
     from bot.answering.answerer import Answerer, Event
@@ -39,6 +40,18 @@ class Bot:
         self._llm_override = llm
         self.llm_error: str | None = None
         self.write_lock = write_lock or threading.Lock()
+
+    @classmethod
+    def open(cls, home: Path | None = None, llm: LLM | None | str = "auto") -> Bot:
+        """The bot every front door (CLI, web chat, API) builds: settings from ``BOT_*``, ``home``
+        overriding ``BOT_HOME``, and ``llm`` as for ``Bot()``.
+
+        The store folder is checked writable here, before any model loads, so a wrong ``--home`` or
+        ``BOT_HOME`` is one clear error instead of a failure halfway through the first write.
+        """
+        config = Config.from_env(home=home)
+        _check_home_writable(config.home)
+        return cls(config, llm=llm)
 
     # --- components, built on first use -----------------------------------------------------------
     @cached_property
@@ -141,3 +154,13 @@ class Bot:
         self.retriever  # noqa: B018
         self.answerer  # noqa: B018
         self.embedder.embed(["warm up"])
+
+
+def _check_home_writable(home: Path) -> None:
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / f".write-test-{os.getpid()}"  # one per process: workers start together
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise BotError(f"the store directory {home} is not writable ({exc.strerror}); set BOT_HOME") from exc

@@ -23,17 +23,9 @@ from bot.backends.llm import Message
 from bot.service import Bot
 from bot.types import Answer, BotError, Citation, Passage
 from bot.ui.cli import main as cli_main
-from bot.ui.web import (
-    Conversation,
-    WebChat,
-    answer_html,
-    build_app,
-    esc,
-    highlighted,
-    launch_options,
-    resolve_auth,
-    safe_name,
-)
+from bot.ui.handlers import Conversation, WebChat, safe_name
+from bot.ui.render import answer_html, esc, highlighted
+from bot.ui.web import build_app, launch_options, resolve_auth
 from tests.conftest import CORPUS, NOVEMBER_NAMES, FakeLLM, make_config
 
 NOVEMBER = "Who was released in November 2023?"

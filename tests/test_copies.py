@@ -20,7 +20,7 @@ from bot.index.catalog import Catalog, open_catalog
 from bot.index.copies import PERMS, band_keys, fingerprint, jaccard, shingles, signature
 from bot.service import Bot
 from bot.types import Article, Chunk
-from bot.ui.cli import format_citation
+from bot.ui.terminal import format_citation
 from tests.conftest import make_config
 
 WIRE = Path(__file__).parent / "data" / "wire"
@@ -148,7 +148,7 @@ def test_sources_say_also_published_by(wire_bot: Bot) -> None:
     assert all({"doc_id", "source", "url", "published"} <= set(c) for c in cited["also_published_by"])
     shown = format_citation(answer.citations[0])
     assert "also published by" in shown
-    from bot.ui.web import sources_html
+    from bot.ui.render import sources_html
 
     assert "Also published by" in sources_html(answer.citations, 1)
 

@@ -134,7 +134,7 @@ def test_cli_refuses_loopback_unless_configured(
 
 # --- web chat: "Add by URL" -------------------------------------------------------------------------
 def test_web_chat_adds_pages_by_url_each_with_its_own_result(web: HTTPServer, bot: Bot) -> None:
-    from bot.ui.web import WebChat
+    from bot.ui.handlers import WebChat
     from tests.test_app import result_rows
 
     good = serve_page(web, "/tram", page("02-jsonld-comments"))

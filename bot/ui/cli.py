@@ -1,7 +1,8 @@
 """Command line: ``bot ingest|feeds|ask|search|docs|remove|chat|serve|embed-server|eval|reindex``.
 
 Heavy libraries are imported inside the commands, so ``bot --help`` is instant; every user error
-is one line on stderr and a non-zero exit, never a traceback.
+is one line on stderr and a non-zero exit, never a traceback. Each command builds its bot with
+``Bot.open`` and leaves what it prints to bot.ui.terminal.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.service import Bot
-    from bot.types import Answer, Citation
+from bot.service import Bot
+from bot.ui import terminal
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -177,29 +177,6 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from exc
 
 
-def make_bot(args: argparse.Namespace) -> Bot:
-    from bot.config import Config
-    from bot.service import Bot
-
-    config = Config.from_env(home=getattr(args, "home", None))
-    _check_home_writable(config.home)
-    if getattr(args, "no_llm", False):
-        return Bot(config, llm=None)
-    return Bot(config)
-
-
-def _check_home_writable(home: Path) -> None:
-    from bot.types import BotError
-
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-        probe = home / f".write-test-{os.getpid()}"  # one per process: workers start together
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise BotError(f"the store directory {home} is not writable ({exc.strerror}); set BOT_HOME") from exc
-
-
 # --- commands -------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
     from bot.documents.urls import is_url
@@ -214,7 +191,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise BotError(f"no such file or folder: {', '.join(missing)}")
     if args.workers < 1:
         raise BotError("--workers must be at least 1")
-    bot = make_bot(args)
+    bot = Bot.open(args.home)
     progress = not args.json and sys.stderr.isatty()
     if args.workers > 1 and paths:  # files are divided between worker processes; URLs are fetched here
         from bot.index.parallel import ingest_in_workers
@@ -223,84 +200,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         results = bot.ingest(paths, progress=progress) if paths else []
     results += bot.ingest_urls(urls, progress=progress) if urls else []
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-        if args.json:
-            print(json.dumps(r.to_dict(), ensure_ascii=False))
-        elif r.status == "failed":
-            print(f"failed: {r.origin}: {r.reason}", file=sys.stderr)
-        elif len(results) <= 50:
-            copies = f" [a copy of {', '.join(r.copy_of)}]" if r.copy_of else ""
-            print(f"{r.status}: {r.doc_id} ({r.chunks} chunks) {r.title}{copies}")
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    print(f"{summary or 'nothing to ingest'}; store: {bot.config.home}", file=sys.stderr)
+    terminal.print_ingest_results(results, args.json, bot.config.home)
     ok = any(r.status != "failed" for r in results)
     return 0 if ok else EXIT_ERROR
-
-
-def cmd_feeds(args: argparse.Namespace) -> int:
-    from bot import feeds
-    from bot.types import BotError
-
-    bot = make_bot(args)
-    if args.action == "add":
-        feeds.check_feed_url(args.url)
-        feed = feeds.add_feed(bot, args.url)
-        print(
-            f"following: {feed.title or args.url} ({len(feed.items)} items now); `bot feeds update` ingests them"
-        )
-    elif args.action == "remove":
-        if not bot.catalog.remove_feed(args.url):
-            raise BotError(f"not following {args.url} (see `bot feeds list`)")
-        print(f"removed feed: {args.url} (its documents stay; `bot remove DOC_ID` deletes one)")
-    elif args.action == "list":
-        _feeds_list(bot, args.json)
-    else:
-        return _feeds_update(bot, args.json)
-    return 0
-
-
-def _feeds_list(bot: Bot, as_json: bool) -> None:
-    records = bot.catalog.feeds()
-    if as_json:
-        print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
-        return
-    for r in records:
-        checked = _when(r.checked_at)
-        print(f"{r.url}\t{r.title or '-'}\t{r.items} items\tchecked {checked}: {r.last_status or '-'}")
-    if not records:
-        print("no feeds yet: `bot feeds add URL`", file=sys.stderr)
-
-
-def _feeds_update(bot: Bot, as_json: bool) -> int:
-    from bot import feeds
-
-    if not bot.catalog.feeds():
-        print("no feeds yet: `bot feeds add URL`", file=sys.stderr)
-        return 0
-    reports = []
-    for record in bot.catalog.feeds():
-        report = feeds.update_feed(bot, record)
-        reports.append(report)
-        for r in report.results:
-            if as_json:
-                print(json.dumps({"feed": report.url, **r.to_dict()}, ensure_ascii=False))
-            elif r.status == "failed":
-                print(f"  failed: {r.origin}: {r.reason}", file=sys.stderr)
-            elif r.status != "unchanged":
-                note = f" [{r.reason}]" if r.reason else ""
-                print(f"  {r.status}: {r.doc_id} ({r.chunks} chunks) {r.title}{note}")
-        print(report.summary(), file=sys.stderr if as_json else sys.stdout, flush=True)
-    return 0 if any(r.status != "failed" for r in reports) else EXIT_ERROR
-
-
-def _when(stamp: float | None) -> str:
-    if not stamp:
-        return "never"
-    from datetime import datetime
-
-    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
 
 
 def read_url_list(path: Path) -> list[str]:
@@ -315,26 +217,62 @@ def read_url_list(path: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from bot import feeds
+    from bot.types import BotError
+
+    bot = Bot.open(args.home)
+    if args.action == "add":
+        feeds.check_feed_url(args.url)
+        feed = feeds.add_feed(bot, args.url)
+        print(
+            f"following: {feed.title or args.url} ({len(feed.items)} items now); `bot feeds update` ingests them"
+        )
+    elif args.action == "remove":
+        if not bot.catalog.remove_feed(args.url):
+            raise BotError(f"not following {args.url} (see `bot feeds list`)")
+        print(f"removed feed: {args.url} (its documents stay; `bot remove DOC_ID` deletes one)")
+    elif args.action == "list":
+        terminal.print_feeds(bot.catalog.feeds(), args.json)
+    else:
+        return _feeds_update(bot, args.json)
+    return 0
+
+
+def _feeds_update(bot: Bot, as_json: bool) -> int:
+    from bot import feeds
+
+    if not bot.catalog.feeds():
+        print("no feeds yet: `bot feeds add URL`", file=sys.stderr)
+        return 0
+    reports = []
+    for record in bot.catalog.feeds():
+        report = feeds.update_feed(bot, record)
+        reports.append(report)
+        terminal.print_feed_report(report, as_json)
+    return 0 if any(r.status != "failed" for r in reports) else EXIT_ERROR
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
-    bot = make_bot(args)
+    bot = Bot.open(args.home, llm=None if args.no_llm else "auto")
     answer = bot.ask(args.question, as_of=args.as_of)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        _warn_llm(bot)
-        print(format_answer(answer))
+        terminal.warn_llm(bot)
+        print(terminal.format_answer(answer))
     return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.types import BotError
 
-    bot = make_bot(args)
+    bot = Bot.open(args.home, llm=None if args.no_llm else "auto")
     if not bot.docs():
         print(f"The store at {bot.config.home} is empty: run `bot ingest corpus/` first.", file=sys.stderr)
     print("Loading models…", file=sys.stderr)
     bot.warm_up()
-    _warn_llm(bot)
+    terminal.warn_llm(bot)
     print("Ask about the news (empty line or Ctrl-D to quit).")
     history: list[Any] = []
     while True:
@@ -349,77 +287,54 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except BotError as exc:
             print(f"error: {exc}")
             continue
-        print(format_answer(answer))
+        print(terminal.format_answer(answer))
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     from bot.types import BotError
 
-    bot = make_bot(args)
-    queries = (line.strip() for line in sys.stdin) if args.query == "-" else iter([args.query])
+    bot = Bot.open(args.home)
+    stream = args.query == "-"  # one query a line from stdin, one JSON line out for each
+    queries = (line.strip() for line in sys.stdin) if stream else iter([args.query])
     for query in queries:
-        if not query and args.query == "-":
+        if not query and stream:
             continue
         try:
             found = bot.search(query, k=args.k, as_of=args.as_of)
         except BotError as exc:
-            if args.query != "-":
+            if not stream:
                 raise
             print(json.dumps({"query": query, "error": str(exc)}))
             continue
-        rows = [{**_citation_fields(p), "score": round(p.score, 4)} for p in found.passages]
-        if args.query == "-":
-            print(json.dumps({"query": query, "results": rows}, ensure_ascii=False), flush=True)
-        elif args.json:
-            print(json.dumps(rows, ensure_ascii=False, indent=2))
-        else:
-            for i, (p, row) in enumerate(zip(found.passages, rows, strict=True), 1):
-                also = f"    also published by {also_published_by(p.also)}\n" if p.also else ""
-                print(
-                    f"[{i}] {row['score']:.3f} {p.title} — {p.source} {p.published or ''}\n    {p.text}\n{also}"
-                )
+        terminal.print_search(query, found, stream, args.json)
     return 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    bot = make_bot(args)
+    bot = Bot.open(args.home)
     docs = bot.docs()
-    if args.json:
-        print(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2))
-        return 0
-    for d in docs:
-        print(f"{d.doc_id}\t{d.published or '-'}\t{d.source or '-'}\t{d.n_chunks} chunks\t{d.title}")
-    n_docs, n_chunks = bot.catalog.count()
-    print(f"{n_docs} documents, {n_chunks} chunks in {bot.config.home}", file=sys.stderr)
+    terminal.print_docs(docs, args.json)
+    if not args.json:
+        n_docs, n_chunks = bot.catalog.count()
+        print(f"{n_docs} documents, {n_chunks} chunks in {bot.config.home}", file=sys.stderr)
     return 0
 
 
 def cmd_copies(args: argparse.Namespace) -> int:
     """List each document that has wire copies, with them (``--relink`` recomputes them first)."""
-    bot = make_bot(args)
+    bot = Bot.open(args.home)
     if args.relink:
         n_docs, n_links = bot.indexer.link_copies()
         print(f"relinked {n_docs} documents: {n_links} copy pairs", file=sys.stderr)
     docs = bot.docs()
     copies = bot.catalog.copies_of([d.doc_id for d in docs], bot.config.copy_threshold)
-    rows = [(d, copies[d.doc_id]) for d in docs if d.doc_id in copies]
-    if args.json:
-        out = [
-            {"doc_id": d.doc_id, "source": d.source, "copies": [c.to_dict() for c in cs]} for d, cs in rows
-        ]
-        print(json.dumps(out, ensure_ascii=False, indent=2))
-        return 0
-    for d, cs in rows:
-        print(f"{d.doc_id}\t{d.source or '-'}\t{d.title}")
-        for c in cs:
-            print(f"    {c.similarity:.2f}  {c.doc_id}\t{c.source or '-'}\t{c.published or '-'}")
-    print(f"{len(rows)} of {len(docs)} documents have copies", file=sys.stderr)
+    terminal.print_copies([(d, copies[d.doc_id]) for d in docs if d.doc_id in copies], len(docs), args.json)
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    bot = make_bot(args)
+    bot = Bot.open(args.home)
     status = 0
     for doc_id in args.doc_ids:
         if bot.remove(doc_id):
@@ -430,55 +345,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return status
 
 
-# --- output ---------------------------------------------------------------------------------------
-def _warn_llm(bot: Bot) -> None:
-    if bot.llm is None and bot.llm_error:
-        print(
-            f"note: answer model unavailable ({bot.llm_error}); answering with quoted passages.",
-            file=sys.stderr,
-        )
-
-
-def _citation_fields(p: Any) -> dict[str, Any]:
-    return {
-        "doc_id": p.doc_id, "title": p.title, "source": p.source, "published": p.published,
-        "url": p.url, "text": p.text, "start": p.start, "end": p.end, "also_published_by": p.also,
-    }  # fmt: skip
-
-
-def format_answer(answer: Answer) -> str:
-    lines = [answer.text]
-    if answer.rewritten_question:
-        lines.insert(0, f"(searched for: {answer.rewritten_question})")
-    if answer.refusal_reason:
-        lines.append(f"({answer.refusal_reason})")
-    if answer.citations:
-        lines.append("\nSources:")
-        lines += [format_citation(c) for c in answer.citations]
-    return "\n".join(lines)
-
-
-def format_citation(c: Citation) -> str:
-    p = c.passage
-    head = f"[{c.n}] {p.title} — {', '.join(x for x in (p.source, p.published or '') if x)}"
-    text = p.text[: c.quote_start] + "»" + p.text[c.quote_start : c.quote_end] + "«" + p.text[c.quote_end :]
-    also = f"\n    also published by {also_published_by(p.also)}" if p.also else ""
-    return f"{head}\n    {text}{also}"
-
-
-def also_published_by(copies: list[dict[str, Any]]) -> str:
-    """ "AP (2023-11-05), The Guardian, …": each copy's source (else its title) and date."""
-    parts = []
-    for c in copies:
-        name = c.get("source") or c.get("title") or c.get("doc_id", "")
-        parts.append(f"{name} ({c['published']})" if c.get("published") else str(name))
-    return ", ".join(parts)
-
-
 def cmd_reindex(args: argparse.Namespace) -> int:
     from bot.index.reindex import reindex
 
-    config = make_bot(args).config  # reads BOT_* and --home, checks the folder is writable
+    config = Bot.open(args.home).config  # reads BOT_* and --home, checks the folder is writable
     report = reindex(
         config,
         allow_missing=bool(getattr(args, "allow_missing", False)),
