@@ -6,7 +6,6 @@ Kept free of llama-index and Chroma types so every stage can be tested with plai
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from typing import Any
 
 
@@ -37,10 +36,6 @@ class Article:
     language: str = "en"
     authors: list[str] = field(default_factory=list)
     origin: str = ""  # the file (and line, for JSONL) it came from
-
-    @property
-    def published_date(self) -> date | None:
-        return date.fromisoformat(self.published) if self.published else None
 
 
 @dataclass

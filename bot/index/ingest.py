@@ -60,12 +60,6 @@ class _Pending:
     links: list[tuple[str, str, float]] = field(default_factory=list)  # (copy doc_id, its hash, Jaccard)
 
 
-@dataclass
-class IngestStats:
-    embedded_chunks: int = 0
-    results: list[IngestResult] = field(default_factory=list)
-
-
 def content_hash(article: Article) -> str:
     """Hash of everything that ends up in the index, so a metadata edit re-indexes too."""
     fields: list[object] = [article.text, article.title, article.source, article.url, article.published]
