@@ -1,22 +1,29 @@
 """Shared fixtures: real models and a real Chroma in temp dirs; small deterministic fakes for logic.
 
-Model-loading fixtures are session-scoped so the suite loads each model once.
+Model-loading fixtures are session-scoped so the suite loads each model once. The fakes are
+registered as back ends (``bot.registry``), as simonw/llm's conftest registers its mock model: a
+test that needs no meaning in its vectors or words asks for ``embedder="hash"`` or
+``llm="scripted"`` in its config, and the bot builds them through the same factory as the real ones.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+from bot import registry  # noqa: E402
+from bot.backends.embedding import Embedder  # noqa: E402
 from bot.backends.llm import LLM, Message  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.service import Bot  # noqa: E402
@@ -50,6 +57,40 @@ class FakeLLM(LLM):
         text = self.reply_fn(messages) if self.reply_fn else self.reply
         named = [o for o in options if o and o in text]
         return max(named, key=len) if named else None
+
+
+class ScriptedLLM(FakeLLM):
+    """``BOT_LLM=scripted``: replies with ``ScriptedLLM.reply_text`` (set by the test)."""
+
+    reply_text = "I don't know."
+
+    @classmethod
+    def from_config(cls, config: Config) -> ScriptedLLM:
+        return cls(cls.reply_text)
+
+
+class HashEmbedder(Embedder):
+    """``BOT_EMBEDDER=hash``: deterministic unit vectors from a text's hash, a model stand-in that
+    costs nothing (no meaning: for tests of storage, ingest and protocol logic only)."""
+
+    def __init__(self, name: str = "hash-384", dim: int = 384) -> None:
+        self.name, self.dim = name, dim
+
+    @classmethod
+    def from_config(cls, config: Config) -> HashEmbedder:
+        return cls()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows = []
+        for t in texts:
+            seed = int.from_bytes(hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest()[:8], "little")
+            v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            rows.append(v / np.linalg.norm(v))
+        return np.vstack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
+
+
+registry.register("embedder", "hash", HashEmbedder)
+registry.register("llm", "scripted", ScriptedLLM)
 
 
 def make_config(home: Path, **overrides: object) -> Config:

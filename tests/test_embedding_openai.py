@@ -8,7 +8,6 @@ in-process ones.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -27,27 +26,14 @@ from bot.index.catalog import StoreError
 from bot.service import Bot
 from bot.ui.embed_server import EmbedServer, Handler
 from tests.conftest import CORPUS, make_config
+from tests.conftest import HashEmbedder as SharedHashEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class HashEmbedder(Embedder):
-    """Deterministic unit vectors from a text's hash: a model stand-in that costs nothing."""
-
-    dim = 16
-
-    def __init__(self, name: str = "hash-16") -> None:
-        self.name = name
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        rows = [
-            np.random.default_rng(int(hashlib.sha256(t.encode()).hexdigest()[:12], 16)).standard_normal(
-                self.dim
-            )
-            for t in texts
-        ]
-        m = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
-        return m / np.linalg.norm(m, axis=1, keepdims=True)
+def HashEmbedder(name: str = "hash-16") -> Embedder:  # noqa: N802 - reads as the class it builds
+    """The shared fake embedder (tests/conftest.py), small: vectors of 16."""
+    return SharedHashEmbedder(name, dim=16)
 
 
 class CountingHandler(Handler):

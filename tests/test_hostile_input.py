@@ -8,7 +8,6 @@ other exception, never a write outside BOT_HOME, never a citation to something n
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -27,7 +26,6 @@ from hypothesis import event as _hypothesis_event
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from bot.backends.embedding import Embedder
 from bot.config import Config
 from bot.service import Bot
 from bot.types import Answer, BotError
@@ -157,25 +155,9 @@ file_names = st.tuples(
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-class HashEmbedder(Embedder):
-    """A fast stand-in embedder (deterministic unit vectors from a hash) for volume tests only."""
-
-    name = "hash-test"
-    dim = 384
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        rows = []
-        for t in texts:
-            seed = int.from_bytes(hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest()[:8], "little")
-            v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-            rows.append(v / np.linalg.norm(v))
-        return np.vstack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
-
-
 def fast_bot(config: Config) -> Bot:
-    bot = Bot(config, llm=None)
-    bot.__dict__["embedder"] = HashEmbedder()
-    return bot
+    """A bot on the registered hash embedder: volume tests need no meaning in the vectors."""
+    return Bot(config.with_(embedder="hash"), llm=None)
 
 
 def event(label: str) -> None:
