@@ -37,6 +37,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.measure import load_text  # noqa: E402
+from evals.report import percentile  # noqa: E402
+
 WARM_UP = "Who was released in November 2023?"
 
 
@@ -51,11 +57,11 @@ def main() -> int:
     for r in range(args.rounds):
         for python in pythons:
             for name, env in variants:
-                before = load()
+                before = load_text()
                 log(f"round {r + 1}: {python} {name} (load {before})")
                 result = run_child(python, env, args.limit)
                 result.update(python=python, variant=name, env=env, round=r + 1, load_before=before)
-                result["load_after"] = load()
+                result["load_after"] = load_text()
                 runs.append(result)
     report = table(runs)
     print(report)
@@ -221,19 +227,9 @@ def build_label(run: dict[str, Any]) -> str:
 
 
 def p(values: list[float] | list[int], q: float, digits: int = 2) -> str:
-    if not values:
-        return "—"
-    v = sorted(values)
-    pos = (len(v) - 1) * q / 100
-    lo, hi = int(pos), min(int(pos) + 1, len(v) - 1)
-    return f"{v[lo] + (v[hi] - v[lo]) * (pos - lo):.{digits}f}"
-
-
-def load() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
+    """The ``q``-th percentile as a table cell ("—" for no values)."""
+    value = percentile(values, q)
+    return "—" if value is None else f"{value:.{digits}f}"
 
 
 def log(message: str) -> None:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -30,6 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks.measure import load_text, timed_call  # noqa: E402
 
 SEED_QUESTION = "Who was released in November 2023?"
 DECODE_STEPS = 8
@@ -61,7 +61,7 @@ def main() -> int:
     )
     tokens = [first.tokenize(chat(messages=m).prompt.encode(), add_bos=False, special=True) for m in prompts]
     print("system info:", llama_cpp.llama_print_system_info().decode())
-    print("prompt tokens:", [len(t) for t in tokens], "; load average before:", load())
+    print("prompt tokens:", [len(t) for t in tokens], "; load average before:", load_text())
     results: dict[str, dict[str, list[float]]] = {
         name: {"prompt/s": [], "decode/s": [], "cpu ms/prompt token": [], "cpu ms/decoded token": []}
         for name, _, _ in loaded
@@ -70,16 +70,16 @@ def main() -> int:
         for name, llm, _ in loaded:
             for toks in tokens:
                 llm.reset()
-                wall, cpu = timed(lambda toks=toks, llm=llm: llm.eval(toks))
+                wall, cpu = timed_call(lambda toks=toks, llm=llm: llm.eval(toks))
                 r = results[name]
                 r["prompt/s"].append(len(toks) / wall)
                 r["cpu ms/prompt token"].append(cpu * 1e3 / len(toks))
-                wall, cpu = timed(
+                wall, cpu = timed_call(
                     lambda toks=toks, llm=llm: [llm.eval([toks[-1]]) for _ in range(DECODE_STEPS)]
                 )
                 r["decode/s"].append(DECODE_STEPS / wall)
                 r["cpu ms/decoded token"].append(cpu * 1e3 / DECODE_STEPS)
-    print("load average after:", load())
+    print("load average after:", load_text())
     for name, _, load_s in loaded:
         figures = ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in results[name].items())
         print(f"{name}: {figures}; model load {load_s:.2f} s")
@@ -112,20 +112,6 @@ def seed_prompt() -> list[Any]:
         bot.ingest([ROOT / "corpus"])
         bot.ask(SEED_QUESTION, as_of=date(2025, 2, 20))
     return list(seen[-1])
-
-
-def timed(step: Any) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system, all threads of this process) of one call."""
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    t = time.perf_counter()
-    step()
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

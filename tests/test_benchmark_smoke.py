@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
+from benchmarks import corpora, figures
+from benchmarks import report as bench_report
 from benchmarks import run as bench
+from evals.report import percentile
 from tests.conftest import FakeLLM, make_config
 
 TOPICS = [
@@ -68,8 +71,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     data.mkdir()
     articles = [_article(i, *t) for i, t in enumerate(TOPICS)]
     questions = [_question(i, t[0], t[1], t[3], t[4]) for i, t in enumerate(TOPICS)]
-    bench.write_jsonl(articles, data / "articles.jsonl")
-    bench.write_jsonl(questions, data / "questions.jsonl")
+    corpora.write_jsonl(articles, data / "articles.jsonl")
+    corpora.write_jsonl(questions, data / "questions.jsonl")
     out = root / "out"
     argv = [
         "--data", str(data), "--articles", "5", "--scales", "1,2", "--questions", "4",
@@ -127,25 +130,25 @@ def test_answer_timings_with_a_fake_model(report: dict[str, Any]) -> None:
     home = Path(report["_root"]) / "work" / "1x" / "ours"
     bot = Bot(make_config(home, chunk_size=64, chunk_overlap=8), llm=FakeLLM("Captain Ilse Marrow said so."))
     questions = [_question(0, *[TOPICS[0][i] for i in (0, 1, 3, 4)])]
-    got = bench.measure_answers(bot, questions, "Which comet was spotted?")
+    got = figures.measure_answers(bot, questions, "Which comet was spotted?")
     assert got["n"] == 1 and got["model"] == "fake"
     assert got["first_token"]["n"] == 1
     assert 0 < got["first_token"]["p50_ms"] <= got["total"]["p50_ms"]
 
 
 def test_helpers() -> None:
-    assert bench.percentile([1, 2, 3, 4], 50) == 2.5
-    assert bench.growth_exponent([1, 2, 4], [10, 20, 40]) == pytest.approx(1.0)
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert bench_report.growth_exponent([1, 2, 4], [10, 20, 40]) == pytest.approx(1.0)
     base = [{"id": "a", "text": "One."}, {"id": "b", "text": "Two."}]
-    scaled = bench.scaled_corpus(base, 3)
+    scaled = corpora.scaled_corpus(base, 3)
     assert [a["id"] for a in scaled] == ["a", "b", "a-copy1", "b-copy1", "a-copy2", "b-copy2"]
     assert scaled[2]["text"].startswith("One.") and scaled[2]["text"] != "One."
     questions = [{"search_results": ["b", "x"]}, {"search_results": ["a"]}]
-    assert [a["id"] for a in bench.select_articles(base + [{"id": "c", "text": "3"}], questions, 2)] == [
+    assert [a["id"] for a in corpora.select_articles(base + [{"id": "c", "text": "3"}], questions, 2)] == [
         "b",
         "a",
     ]
-    chart = bench.ascii_chart("t", [1, 2], [1.0, 2.0], "s")
+    chart = bench_report.ascii_chart("t", [1, 2], [1.0, 2.0], "s")
     assert "|" in chart or "╂" in chart
 
 

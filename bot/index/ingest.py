@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +72,30 @@ def embed_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
+def keep_original(config: Config, article: Article, path: Path | None) -> str:
+    """Copy the source into originals/<sha256>/<name>, so the store can always be rebuilt; returns
+    its path under ``config.home`` ("" for an article read from nowhere)."""
+    if path is None:
+        return ""
+    if path.suffix.lower() == ".jsonl":
+        data = (json.dumps(_record(article), ensure_ascii=False) + "\n").encode()
+        name = f"{path.stem}.jsonl"
+    else:
+        data = path.read_bytes()
+        name = path.name
+    digest = hashlib.sha256(data).hexdigest()
+    target = config.originals_dir / digest[:2] / digest / _short_name(name)
+    if not target.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.parent / f".partial-{os.getpid()}"
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        except OSError as exc:
+            raise BotError(f"cannot write the original of {article.origin}: {exc}") from exc
+    return str(target.relative_to(config.home))
+
+
 def open_indexer(config: Config, write_lock: threading.Lock | None = None) -> Indexer:
     """An indexer on its own components, for work that answers nothing (``bot reindex``).
 
@@ -93,13 +117,24 @@ class Indexer:
         vectors: VectorStore,
         embedder: Embedder,
         write_lock: threading.Lock | None = None,
+        *,
+        chunker: Callable[[Article, int, int], list[Chunk]] = chunk_article,
+        keeper: Callable[[Config, Article, Path | None], str] = keep_original,
     ) -> None:
         """``write_lock`` is shared by indexers of one store in one process (the web chat and its
-        background feed refresher): store writes and the pending list are then never interleaved."""
+        background feed refresher): store writes and the pending list are then never interleaved.
+
+        ``chunker`` (article, chunk size, overlap -> chunks) and ``keeper`` (config, article, source
+        path -> the kept original's path) are the two steps an article goes through before it is
+        embedded; the defaults are :func:`chunk_article` and :func:`keep_original`. A caller that
+        measures or swaps a step passes its own (``benchmarks/`` passes timed wrappers of the
+        defaults) rather than patching this module."""
         self.config = config
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
+        self.chunker = chunker
+        self.keeper = keeper
         self.embedded_chunks = 0  # counted so tests and benchmarks can see re-ingest embeds nothing
         self.copy_seconds = 0.0  # time spent finding wire copies (evals/wirecopies.py reports it)
         # Documents of the current batch, not yet in the catalog: (content hash, shingles) by doc_id,
@@ -219,7 +254,7 @@ class Indexer:
         old = known.get(article.doc_id)
         if old == digest:
             return IngestResult(article.origin, "unchanged", article.doc_id, article.title)
-        chunks = chunk_article(article, self.config.chunk_size, self.config.chunk_overlap)
+        chunks = self.chunker(article, self.config.chunk_size, self.config.chunk_overlap)
         if not chunks:
             return IngestResult(article.origin, "failed", article.doc_id, reason="no text to index")
         state = self.catalog.claim(article.doc_id, digest)
@@ -229,7 +264,7 @@ class Indexer:
             )
             return IngestResult(article.origin, status, article.doc_id, article.title, reason=why)
         try:
-            original = self._keep_original(article, path)
+            original = self.keeper(self.config, article, path)
         except BaseException:
             self.catalog.release([article.doc_id])
             raise
@@ -341,28 +376,6 @@ class Indexer:
             for p in batch
         ]
 
-    def _keep_original(self, article: Article, path: Path | None) -> str:
-        """Copy the source into originals/<sha256>/<name>, so the store can always be rebuilt."""
-        if path is None:
-            return ""
-        if path.suffix.lower() == ".jsonl":
-            data = (json.dumps(_record(article), ensure_ascii=False) + "\n").encode()
-            name = f"{path.stem}.jsonl"
-        else:
-            data = path.read_bytes()
-            name = path.name
-        digest = hashlib.sha256(data).hexdigest()
-        target = self.config.originals_dir / digest[:2] / digest / _short_name(name)
-        if not target.exists():
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.parent / f".partial-{os.getpid()}"
-                tmp.write_bytes(data)
-                tmp.replace(target)
-            except OSError as exc:
-                raise BotError(f"cannot write the original of {article.origin}: {exc}") from exc
-        return str(target.relative_to(self.config.home))
-
     # --- crash safety and store identity ------------------------------------------------------------
     def _clean_up_after_crashes(self) -> None:
         """Forget every document a dead worker was writing (this process's earlier run included).
@@ -389,7 +402,7 @@ class Indexer:
 
 def web_record_path(article: Article) -> Path:
     """Where a fetched page's original is "read" from: none; the Article itself is kept as a JSONL
-    record (``_keep_original`` writes the record for a ``.jsonl`` path without reading it), so
+    record (``keep_original`` writes the record for a ``.jsonl`` path without reading it), so
     ``bot reindex`` rebuilds the same document, id and text, without fetching the page again."""
     return Path(f"{article.doc_id}.jsonl")
 
