@@ -64,7 +64,7 @@ def free_port() -> int:
 def measure_serve(spec: dict[str, Any], question: str, timeout: float = 900) -> dict[str, Any]:
     """Start `bot serve` on the store, wait for its port, ask one question through the web API,
     then read the server's peak RSS (VmHWM) from /proc."""
-    if not (ROOT / "bot" / "app.py").exists():
+    if not (ROOT / "bot" / "ui" / "web.py").exists():
         return {"error": "n/a: bot/ui/web.py does not exist"}
     port = free_port()
     logfile = Path(spec["workdir"]) / "serve.log"
