@@ -7,27 +7,22 @@ A failing file, URL or answer is reported in its own row or message and the rest
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-# Before gradio is imported: it reads these at import time (bot.ui.web sets them too).
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+import gradio as gr
 
-import logging  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import unicodedata  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
-
-import gradio as gr  # noqa: E402
-
-from bot.backends.llm import Message  # noqa: E402
-from bot.types import Answer, BotError  # noqa: E402
-from bot.ui.render import (  # noqa: E402
+from bot.backends.llm import Message
+from bot.types import Answer, BotError
+from bot.ui.render import (
     answer_html,
     docs_html,
     error_html,

@@ -7,24 +7,18 @@ document's text inert) bot.ui.render.
 
 from __future__ import annotations
 
-import os
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-# Before gradio is imported: it reads these at import time (bot.ui.handlers sets them too).
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+import gradio as gr
 
-import argparse  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
-
-import gradio as gr  # noqa: E402
-
-from bot.service import Bot  # noqa: E402
-from bot.types import BotError  # noqa: E402
-from bot.ui.handlers import Conversation, MiB, WebChat  # noqa: E402
-from bot.ui.render import CSS  # noqa: E402
-from bot.ui.terminal import warn_llm  # noqa: E402
+from bot.service import Bot
+from bot.types import BotError
+from bot.ui.handlers import Conversation, MiB, WebChat
+from bot.ui.render import CSS
+from bot.ui.terminal import warn_llm
 
 if TYPE_CHECKING:
     from bot.config import Config
