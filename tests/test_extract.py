@@ -6,21 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.excerpts import Excerpt
-from bot.answering.extract import (
+from bot.answering.asked import (
     asks_for_a_name,
     asks_for_several,
-    candidates,
-    clean_phrase,
-    copied_run,
     described_name,
     describes,
-    expand_to_list,
     fills_role,
-    locate,
     role_words,
-    trim_echo,
 )
+from bot.answering.candidates import candidates, expand_to_list
+from bot.answering.excerpts import Excerpt
+from bot.answering.extract import clean_phrase, copied_run, locate, trim_echo
 from bot.service import Bot
 from bot.types import Passage
 from tests.conftest import NOVEMBER_NAMES, FakeLLM, make_config
@@ -162,7 +158,7 @@ def test_a_question_is_never_quoted_as_an_answer(corpus_home: Path, tmp_path: Pa
 def test_a_named_answer_must_fill_the_role_the_question_names() -> None:
     """ "Who is the prime minister of Israel?" -> "Abu Marzouk" stood in a sentence with "Minister"
     and "Israel" and was composed into a false sentence; the role must stand next to the name."""
-    from bot.answering.extract import fills_role, only_a_speaker, role_words
+    from bot.answering.asked import fills_role, only_a_speaker, role_words
 
     assert role_words("Who was released in November 2023?") == []
     words = role_words("Who is the prime minister of Israel?")

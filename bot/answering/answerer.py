@@ -18,19 +18,13 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.answering.answertype import why_not_an_answer
+from bot.answering.asked import TYPED_KINDS, asks_for_a_thing
+from bot.answering.candidates import candidates
 from bot.answering.cite import CitationChecker, is_refusal
 from bot.answering.compose import compose
 from bot.answering.compound import join_answers, split_question
 from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
-from bot.answering.extract import (
-    DONT_KNOW,
-    EXTRACT_PROMPT,
-    TYPED_KINDS,
-    asks_for_a_thing,
-    byline,
-    candidates,
-    found_text,
-)
+from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, byline, found_text
 from bot.answering.query import Query
 from bot.answering.verify import listed_span, unsupported_names, verified_span
 from bot.types import Answer, BotError, Citation, Passage

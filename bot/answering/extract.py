@@ -6,6 +6,10 @@ whole article sentence instead. Asked for "the shortest exact phrase copied from
 points at the right words far more often, and a phrase can be checked strictly: every name, number
 and most content words of it must stand in one sentence of the excerpts (or in the article's
 byline, for "which agency reported ..."). ``bot.answering.compose`` then sets the phrase in a sentence.
+
+Here: locating the phrase, the runs the model copied, trimming the question's echo, bylines. What
+the question asks for is tested in ``bot.answering.asked``; the dates, numbers and names the model
+may choose from are listed by ``bot.answering.candidates``.
 """
 
 from __future__ import annotations
@@ -15,10 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.answering.answertype import GENERIC_WORDS, matches_term
-from bot.answering.query import expected_kind
-from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
-from bot.language.text import content_words, key_terms, normalise, split_sentences, stem
+from bot.answering.answertype import GENERIC_WORDS
+from bot.answering.asked import about_question, about_reporting
+from bot.language.text import content_words, key_terms, normalise, split_sentences
 
 if TYPE_CHECKING:
     from bot.answering.excerpts import Excerpt
@@ -30,6 +33,7 @@ EXTRACT_PROMPT = (
 )
 MAX_SPAN_WORDS = 40  # longer than this is a passage, not a phrase
 CONTENT_MIN = 0.8  # share of the phrase's content words that must stand in its sentence
+DONT_KNOW = "I don't know"
 
 
 @dataclass
@@ -69,17 +73,6 @@ def found_text(passages: list[Passage]) -> str:
     """Everything retrieved for a question, bylines spelled out: a month the question names is
     matched by an article published in it, not only by one whose text writes the month."""
     return "\n".join(dict.fromkeys(f"{p.title} {byline(p)}\n{p.text}" for p in passages))
-
-
-def about_reporting(question: str) -> bool:
-    """ "Which news agency reported ...", "On what date did TASS report ...": the byline answers these,
-    and only these (an article's date is not the date of the events it reports)."""
-    return bool(_REPORTING_QUESTION.search(question))
-
-
-_REPORTING_QUESTION = re.compile(
-    r"\b(?:report\w*|publish\w*|agency|outlet|newspaper|wrote|written|byline|dateline|news source)\b", re.I
-)
 
 
 def locate(phrase: str, excerpts: list[Excerpt], passages: list[Passage], question: str = "") -> Span | None:
@@ -160,134 +153,6 @@ def _holds(phrase: str, names: set[str], content: set[str], text: str) -> float 
     return share + (0.5 if exact else 0.0)
 
 
-# --- typed candidates: what a "who", "when", "where", "how many" question can be answered with ------
-@dataclass
-class Candidate:
-    text: str
-    passage: int
-    start: int  # the sentence that holds it, inside passages[passage].text
-    end: int
-
-
-# Words that head a name run but are not the name: titles, ministries, demonyms ("Russians Yelena
-# Trufanova", "Foreign Ministry Spokeswoman Maria Zakharova" also yield "Yelena Trufanova", ...).
-_TITLE_WORDS = frozenset(
-    """president minister ministry foreign deputy spokeswoman spokesman spokesperson ambassador prime
-    secretary general senator governor chairman chairwoman ceo director leader king queen prince pope
-    judge justice mayor commander chief officer representative speaker sen rep gov gen mr mrs ms dr
-    senior former acting interim vice state national federal house senate""".split()  # noqa: SIM905
-)
-_NAME_RUN = re.compile(
-    r"\b[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|(?:of|de|al|bin|van|von|la|le|da)\b(?=\s+[A-Z])))*"
-)
-_MONTH = (
-    "(?:"
-    + "|".join(m.capitalize() for m in MONTH_NAMES)
-    + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)"
-)
-_DATE_SPAN = re.compile(
-    rf"\b(?:{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
-    r"(?:(?:"
-    + "|".join(d.capitalize() for d in WEEKDAYS)
-    + r")(?:,?\s+"
-    + _MONTH
-    + r"\s+\d{1,2}\b)?)|(?:19|20)\d\d)\b"
-)
-_NUMBER_SPAN = re.compile(
-    r"(?:\$|€|£)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|trillion))?"
-    r"(?:\s+(?:[a-z]+))?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
-    r"hundreds?|thousands?|millions?)\s+[a-z]+"
-)
-MAX_CANDIDATES = 24
-
-
-def candidates(kind: str, question: str, excerpts: list[Excerpt], passages: list[Passage]) -> list[Candidate]:
-    """The phrases of the asked kind in the excerpt sentences, in reading order, without repeats and
-    without what the question already names."""
-    asked = {normalise(w) for w in re.findall(r"[\w'’\-]+", question)}
-    out: dict[str, Candidate] = {}
-    for ex in sorted(excerpts, key=lambda x: -x.score):  # the best-matching sentence's phrases first
-        p = passages[ex.passage]
-        for s, e in split_sentences(p.text[ex.start : ex.end]):
-            start, end = s + ex.start, e + ex.start
-            relevant = about_question(question, "", f"{p.title} {p.text[start:end]}") >= RELEVANT_MIN
-            for text in _phrases(kind, p.text[start:end]):
-                if not relevant or {normalise(w) for w in re.findall(r"[\w'’\-]+", text)} <= asked:
-                    continue
-                out.setdefault(normalise(text), Candidate(text, ex.passage, start, end))
-        if kind == "date" and p.published and about_reporting(question):
-            first = split_sentences(p.text)[:1]
-            if first:  # the article's own date answers "when was it reported"
-                out.setdefault(
-                    normalise(byline(p)), Candidate(byline(p).split(", ", 1)[-1], ex.passage, *first[0])
-                )
-    return list(out.values())[:MAX_CANDIDATES]
-
-
-def _phrases(kind: str, sentence: str) -> list[str]:
-    if kind == "date":
-        return [m.group() for m in _DATE_SPAN.finditer(sentence)]
-    if kind in ("number", "age", "duration"):
-        return [m.group().strip() for m in _NUMBER_SPAN.finditer(sentence)]
-    people = people_in(sentence)
-    return ([_join(people)] if len(people) >= 2 else []) + _names(sentence)
-
-
-def _names(sentence: str) -> list[str]:
-    """Capitalised runs, and each run without its leading titles and demonyms."""
-    found: list[str] = []
-    for m in _NAME_RUN.finditer(sentence):
-        run = m.group().strip()
-        at_start = not sentence[: m.start()].strip()
-        tokens = run.split()
-        if at_start and len(tokens) == 1 and normalise(tokens[0]) in _STARTERS:
-            continue
-        core = tokens[:]
-        while len(core) > 1 and (normalise(core[0]) in _TITLE_WORDS or _demonym(core[0])):
-            core = core[1:]
-        for variant in (" ".join(tokens), " ".join(core)):
-            if variant and normalise(variant) not in _STARTERS and variant not in found:
-                found.append(variant)
-    return found
-
-
-_STARTERS = frozenset(
-    """the a an he she it they we i this that these those his her their its in on at as but and or
-    after before when while if so yet also however meanwhile according""".split()  # noqa: SIM905
-)
-
-
-def _person_like(name: str) -> bool:
-    """Two or three capitalised words, none a title or demonym, not a possessive: "Irina Tatti"."""
-    tokens = name.split()
-    return (
-        2 <= len(tokens) <= 3
-        and not name.endswith(("'s", "’s"))
-        and not any(normalise(t) in _TITLE_WORDS or _demonym(t) for t in tokens)
-    )
-
-
-_DEMONYMS_IN_I = frozenset(
-    """israeli iraqi pakistani saudi somali yemeni kuwaiti omani bahraini qatari emirati bangladeshi
-    afghani nepali thai azerbaijani uzbeki""".split()  # noqa: SIM905
-)
-
-
-def _demonym(word: str) -> bool:
-    """ "Russians", "Israeli", "Chinese": a nationality before a name, not part of it."""
-    w = normalise(word).removesuffix("s")
-    return (w.endswith(("ian", "ese", "ish")) and len(w) > 4) or w in _DEMONYMS_IN_I
-
-
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-# --- from the model's reply to a verified phrase ---------------------------------------------------
-DONT_KNOW = "I don't know"
-TYPED_KINDS = ("date", "number", "age", "duration")
-
-
 def trim_echo(question: str, phrase: str) -> str:
     """The phrase without the words it repeats from the question at either end: the model often
     answers "Who was released ...?" with "Yaffa Adar was released in November 2023"."""
@@ -327,166 +192,3 @@ def _asked_noun(question: str) -> set[str]:
 
 _AUX_WORDS = r"is|was|are|were|has|have|had|will|would|can|could|did|does|do|\w+ed"
 _ECHO_GLUE = frozenset("is was are were be been has have had the a an to of in on at by".split())  # noqa: SIM905
-
-
-def asks_for_several(question: str) -> bool:
-    """ "Who was released", "Which Russians were ...", "Name the hostages": the answer may be a list."""
-    q = question.lower()
-    return bool(
-        re.match(r"^\W*(?:name|list)\b", q)
-        or re.match(r"^\W*who (?:was|were|else|have|has)\b", q)
-        or re.search(r"\bwho else\b", q)
-        or re.match(r"^\W*(?:which|what) (?:[\w'’-]+ ){0,3}?[\w'’-]+s (?:were|are|have|did)\b", q)
-        or re.search(r"\bwhich (?:people|persons|hostages|relatives|officials|countries|ones)\b", q)
-    )
-
-
-def asks_for_a_name(question: str) -> bool:
-    """ "Who ...", "Where ...", "Which company ...": the answer is a name the excerpts write (not
-    "Who is X?", which asks for a description)."""
-    if described_name(question):
-        return False
-    return expected_kind(question) in ("name", "place") or bool(
-        re.search(
-            r"\b(?:which|what) (?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could)\b)"
-            r"[a-z]+\b",
-            question,
-            re.I,
-        )
-        and expected_kind(question) is None
-    )
-
-
-def asks_for_a_thing(question: str) -> bool:
-    """A name, place, date, number, age or duration: a phrase answers it, a quoted sentence does not."""
-    return asks_for_a_name(question) or expected_kind(question) in TYPED_KINDS
-
-
-def people_in(sentence: str) -> list[str]:
-    """The person-like names of a sentence, in order ("Yelena Trufanova", "Irina Tatti", ...)."""
-    return [n for n in _names(sentence) if _person_like(n)]
-
-
-def expand_to_list(phrase: str, sentence: str) -> str:
-    """A name the model chose, widened to the list of people it stands in, in that sentence."""
-    people = people_in(sentence)
-    named = [n for n in people if normalise(n) in normalise(phrase) or normalise(phrase) in normalise(n)]
-    if not named or len(people) < 2:
-        return phrase
-    return _join(people)
-
-
-_DESCRIBE = re.compile(
-    r"^\W*(?i:who|what) (?:is|was|are|were) ([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?)(?:['’]s (?i:job|role|"
-    r"position|title|post|profession|occupation))?\W*$"
-)
-
-
-def described_name(question: str) -> str | None:
-    """ "Who is Abu Marzouk?", "What is Maria Zakharova's job?": the name whose description is asked."""
-    m = _DESCRIBE.match(question.strip())
-    return m.group(1) if m else None
-
-
-def _without_name(name: str, phrase: str) -> str:
-    """ "Mikhail Bogdanov is the senior Hamas political leader" -> "senior Hamas political leader"."""
-    words = {normalise(w) for w in name.split()}
-    tokens = phrase.split()
-    while tokens and (normalise(tokens[0].strip(",")) in words | _COPULA):
-        tokens.pop(0)
-    return " ".join(tokens).strip(" ,")
-
-
-_COPULA = frozenset("is was are were the a an".split())  # noqa: SIM905
-
-
-def names_something(phrase: str) -> bool:
-    """A "who" answer holds a name, not only a nationality or a title ("Israeli", "spokeswoman")."""
-    return any(
-        not _demonym(t) and normalise(t) not in _TITLE_WORDS and t[:1].isupper()
-        for t in re.findall(r"[\w'’-]+", phrase)
-    )
-
-
-def describes(name: str, phrase: str, sentence: str, gap: int = 3) -> bool:
-    """The phrase stands next to the name in the sentence (apposition: "senior Hamas political leader
-    Abu Marzouk", "Irina Tatti (Alexander Trufanov's ... grandmother)"), or names it itself. A
-    description a few words away belongs to someone else ("Zakharova also cited ... senior Hamas
-    political leader Abu Marzouk")."""
-    phrase = _without_name(name, phrase)
-    if not phrase:
-        return True  # the phrase is the name itself, as the sentence gives it
-    text = normalise(sentence)
-    at = text.find(normalise(phrase))
-    if at < 0:
-        return False
-    surname = normalise(name.split()[-1])
-    before = re.findall(r"[\w'’-]+", text[:at])
-    after = re.findall(r"[\w'’-]+", text[at + len(normalise(phrase)) :])
-    near = before[-gap:] + after[:gap]
-    return any(w.startswith(surname) for w in near)
-
-
-RELEVANT_MIN = 0.4  # share of the question's own words the phrase's sentence must hold
-
-
-def about_question(question: str, phrase: str, sentence: str, names_only: bool = False) -> float:
-    """Share of the question's words (not the phrase's, not generic ones) the sentence holds.
-
-    A phrase the excerpts hold is not yet an answer: "Zakharova" stands in many sentences, but not
-    in one that says who was released. Paraphrases count through shared stems ("arrived"/"arrival").
-    """
-    own = set(content_words(phrase))
-    wanted = [w for w in dict.fromkeys(content_words(question)) if w not in own and w not in GENERIC_WORDS]
-    if not wanted:
-        return 1.0
-    present = set(content_words(sentence)) | key_terms(sentence)
-    names = key_terms(question)  # a name matches only itself: "Trufanova" is not "Trufanov"
-    if names_only:
-        wanted = [w for w in wanted if w in names]
-        return sum(w in present for w in wanted) / len(wanted) if wanted else 0.0
-    hits = {w: (w in present) if w in names else matches_term(w, present) for w in wanted}
-    others = [w for w in wanted if w not in names]
-    if others and not any(hits[w] for w in others):
-        return 0.0  # the names, but not what the question says of them ("released", "arrive")
-    return sum(hits.values()) / len(wanted)
-
-
-# "Who is the prime minister of Israel?", and "Who is Israel's ambassador there?": the role is asked
-# of a possessor (a name with "'s"), so the phrase must stand next to the role's words too.
-_ROLE_QUESTION = re.compile(
-    r"^\W*(?i:who) (?i:is|was|are|were) (?:(?i:the|a|an)|(?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*['’]s) (.+?)\W*$"
-)
-
-
-def role_words(question: str) -> list[str]:
-    """ "Who is the prime minister of Israel?" -> its description's words (the phrase must stand
-    next to them: "Deputy Foreign Minister Mikhail Bogdanov" is not a prime minister of Israel)."""
-    m = _ROLE_QUESTION.match(question.strip())
-    if not m or all(t[:1].isupper() for t in m.group(1).split()):
-        return []  # "Who is Abu Marzouk?" asks for a description (``describes``), not a name
-    return [w for w in dict.fromkeys(content_words(m.group(1))) if w not in GENERIC_WORDS]
-
-
-def fills_role(words: list[str], phrase: str, sentence: str, window: int = 8) -> bool:
-    """Most of the role's words stand within a few words of the phrase in the sentence."""
-    if not words:
-        return True
-    tokens = [stem(normalise(t)) for t in re.findall(r"[\w'’-]+", sentence)]
-    target = [stem(normalise(t)) for t in re.findall(r"[\w'’-]+", phrase)]
-    for i in range(len(tokens) - len(target) + 1):
-        if tokens[i : i + len(target)] == target:
-            near = set(content_words(" ".join(tokens[max(0, i - window) : i + len(target) + window])))
-            if sum(matches_term(w, near) for w in words) >= max(1, round(0.6 * len(words))):
-                return True
-    return False
-
-
-_SPEECH_END = re.compile(
-    r"\b(?:said|says|noted|added|stated|emphasi[sz]ed|pointed out|explained|recalled)\W*$", re.I
-)
-
-
-def only_a_speaker(phrase: str) -> bool:
-    """ "Maria Zakharova said" answers who spoke, never what was said."""
-    return bool(_SPEECH_END.search(phrase))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.answering.extract import people_in
+from bot.answering.candidates import people_in
 from bot.language.text import content_words, key_terms
 
 if TYPE_CHECKING:

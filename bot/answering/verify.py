@@ -13,29 +13,20 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.answering.answertype import why_not_an_answer
-from bot.answering.cite import is_refusal
-from bot.answering.extract import (
+from bot.answering.asked import (
     RELEVANT_MIN,
-    Candidate,
-    Span,
     about_question,
     about_reporting,
     asks_for_several,
-    byline,
-    clean_phrase,
-    copied_run,
     described_name,
     describes,
-    expand_to_list,
     fills_role,
-    found_text,
-    locate,
-    names_something,
     only_a_speaker,
-    people_in,
     role_words,
-    trim_echo,
 )
+from bot.answering.candidates import Candidate, expand_to_list, names_something, people_in
+from bot.answering.cite import is_refusal
+from bot.answering.extract import Span, byline, clean_phrase, copied_run, found_text, locate, trim_echo
 from bot.answering.query import Query
 from bot.language.text import content_words, key_terms
 

@@ -1,0 +1,168 @@
+"""Typed candidates: the dates, numbers and names in the excerpts a typed answer may be chosen from.
+
+A "when", "how many" or "who" question is answered with a phrase of that kind; listing the
+excerpts' phrases of the kind lets the model pick one instead of writing its own. The same name
+finding widens a chosen name to the list of people it stands in ("Yelena Trufanova, Irina Tatti
+and ...") and tells a name from a title or a nationality.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.answering.asked import RELEVANT_MIN, about_question, about_reporting
+from bot.answering.extract import byline
+from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
+from bot.language.text import normalise, split_sentences
+
+if TYPE_CHECKING:
+    from bot.answering.excerpts import Excerpt
+    from bot.types import Passage
+
+
+@dataclass
+class Candidate:
+    """A phrase of the asked kind, and the sentence that holds it (what the model may choose)."""
+
+    text: str
+    passage: int
+    start: int  # the sentence that holds it, inside passages[passage].text
+    end: int
+
+
+# Words that head a name run but are not the name: titles, ministries, demonyms ("Russians Yelena
+# Trufanova", "Foreign Ministry Spokeswoman Maria Zakharova" also yield "Yelena Trufanova", ...).
+_TITLE_WORDS = frozenset(
+    """president minister ministry foreign deputy spokeswoman spokesman spokesperson ambassador prime
+    secretary general senator governor chairman chairwoman ceo director leader king queen prince pope
+    judge justice mayor commander chief officer representative speaker sen rep gov gen mr mrs ms dr
+    senior former acting interim vice state national federal house senate""".split()  # noqa: SIM905
+)
+_NAME_RUN = re.compile(
+    r"\b[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|(?:of|de|al|bin|van|von|la|le|da)\b(?=\s+[A-Z])))*"
+)
+_MONTH = (
+    "(?:"
+    + "|".join(m.capitalize() for m in MONTH_NAMES)
+    + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)"
+)
+_DATE_SPAN = re.compile(
+    rf"\b(?:{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
+    r"(?:(?:"
+    + "|".join(d.capitalize() for d in WEEKDAYS)
+    + r")(?:,?\s+"
+    + _MONTH
+    + r"\s+\d{1,2}\b)?)|(?:19|20)\d\d)\b"
+)
+_NUMBER_SPAN = re.compile(
+    r"(?:\$|€|£)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|trillion))?"
+    r"(?:\s+(?:[a-z]+))?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+    r"hundreds?|thousands?|millions?)\s+[a-z]+"
+)
+MAX_CANDIDATES = 24
+
+
+def candidates(kind: str, question: str, excerpts: list[Excerpt], passages: list[Passage]) -> list[Candidate]:
+    """The phrases of the asked kind in the excerpt sentences, in reading order, without repeats and
+    without what the question already names."""
+    asked = {normalise(w) for w in re.findall(r"[\w'’\-]+", question)}
+    out: dict[str, Candidate] = {}
+    for ex in sorted(excerpts, key=lambda x: -x.score):  # the best-matching sentence's phrases first
+        p = passages[ex.passage]
+        for s, e in split_sentences(p.text[ex.start : ex.end]):
+            start, end = s + ex.start, e + ex.start
+            relevant = about_question(question, "", f"{p.title} {p.text[start:end]}") >= RELEVANT_MIN
+            for text in _phrases(kind, p.text[start:end]):
+                if not relevant or {normalise(w) for w in re.findall(r"[\w'’\-]+", text)} <= asked:
+                    continue
+                out.setdefault(normalise(text), Candidate(text, ex.passage, start, end))
+        if kind == "date" and p.published and about_reporting(question):
+            first = split_sentences(p.text)[:1]
+            if first:  # the article's own date answers "when was it reported"
+                out.setdefault(
+                    normalise(byline(p)), Candidate(byline(p).split(", ", 1)[-1], ex.passage, *first[0])
+                )
+    return list(out.values())[:MAX_CANDIDATES]
+
+
+def _phrases(kind: str, sentence: str) -> list[str]:
+    if kind == "date":
+        return [m.group() for m in _DATE_SPAN.finditer(sentence)]
+    if kind in ("number", "age", "duration"):
+        return [m.group().strip() for m in _NUMBER_SPAN.finditer(sentence)]
+    people = people_in(sentence)
+    return ([_join(people)] if len(people) >= 2 else []) + _names(sentence)
+
+
+def _names(sentence: str) -> list[str]:
+    """Capitalised runs, and each run without its leading titles and demonyms."""
+    found: list[str] = []
+    for m in _NAME_RUN.finditer(sentence):
+        run = m.group().strip()
+        at_start = not sentence[: m.start()].strip()
+        tokens = run.split()
+        if at_start and len(tokens) == 1 and normalise(tokens[0]) in _STARTERS:
+            continue
+        core = tokens[:]
+        while len(core) > 1 and (normalise(core[0]) in _TITLE_WORDS or _demonym(core[0])):
+            core = core[1:]
+        for variant in (" ".join(tokens), " ".join(core)):
+            if variant and normalise(variant) not in _STARTERS and variant not in found:
+                found.append(variant)
+    return found
+
+
+_STARTERS = frozenset(
+    """the a an he she it they we i this that these those his her their its in on at as but and or
+    after before when while if so yet also however meanwhile according""".split()  # noqa: SIM905
+)
+
+
+def _person_like(name: str) -> bool:
+    """Two or three capitalised words, none a title or demonym, not a possessive: "Irina Tatti"."""
+    tokens = name.split()
+    return (
+        2 <= len(tokens) <= 3
+        and not name.endswith(("'s", "’s"))
+        and not any(normalise(t) in _TITLE_WORDS or _demonym(t) for t in tokens)
+    )
+
+
+_DEMONYMS_IN_I = frozenset(
+    """israeli iraqi pakistani saudi somali yemeni kuwaiti omani bahraini qatari emirati bangladeshi
+    afghani nepali thai azerbaijani uzbeki""".split()  # noqa: SIM905
+)
+
+
+def _demonym(word: str) -> bool:
+    """ "Russians", "Israeli", "Chinese": a nationality before a name, not part of it."""
+    w = normalise(word).removesuffix("s")
+    return (w.endswith(("ian", "ese", "ish")) and len(w) > 4) or w in _DEMONYMS_IN_I
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def people_in(sentence: str) -> list[str]:
+    """The person-like names of a sentence, in order ("Yelena Trufanova", "Irina Tatti", ...)."""
+    return [n for n in _names(sentence) if _person_like(n)]
+
+
+def expand_to_list(phrase: str, sentence: str) -> str:
+    """A name the model chose, widened to the list of people it stands in, in that sentence."""
+    people = people_in(sentence)
+    named = [n for n in people if normalise(n) in normalise(phrase) or normalise(phrase) in normalise(n)]
+    if not named or len(people) < 2:
+        return phrase
+    return _join(people)
+
+
+def names_something(phrase: str) -> bool:
+    """A "who" answer holds a name, not only a nationality or a title ("Israeli", "spokeswoman")."""
+    return any(
+        not _demonym(t) and normalise(t) not in _TITLE_WORDS and t[:1].isupper()
+        for t in re.findall(r"[\w'’-]+", phrase)
+    )
