@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bot.config import Config  # noqa: E402
 from bot.index.catalog import open_catalog  # noqa: E402
 from bot.index.chunking import chunk_article  # noqa: E402
-from bot.index.ingest import embed_text  # noqa: E402
+from bot.index.records import embed_text  # noqa: E402
 from bot.types import Article  # noqa: E402
 from evals.report import percentile  # noqa: E402
 from tests.postgres_server import PostgresServer, free_port, postgres_bin  # noqa: E402

@@ -58,7 +58,8 @@ def _config(spec: dict[str, Any]) -> Any:
 def worker_ours(spec: dict[str, Any]) -> dict[str, Any]:
     """Our pipeline on one corpus: ingest, raw ceiling, re-ingest, queries, one-article add, answers."""
     from bot.index.chunking import chunk_article
-    from bot.index.ingest import Indexer, keep_original
+    from bot.index.ingest import Indexer
+    from bot.index.records import keep_original
     from bot.service import Bot
     from bot.types import Article
 

@@ -161,7 +161,7 @@ def update_feed(bot: Bot, record: FeedRecord) -> FeedReport:
 
 
 def _record_path(got: Article | DocumentError) -> Path | None:
-    from bot.index.ingest import web_record_path
+    from bot.index.records import web_record_path
 
     return web_record_path(got) if isinstance(got, Article) else None
 

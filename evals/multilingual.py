@@ -80,7 +80,7 @@ def probe(models: dict[str, Embed]) -> None:
 
 def realtimeqa(models: dict[str, Embed], home: Path, data: Path, n: int) -> None:
     from bot.index.catalog_sqlite import SQLiteCatalog
-    from bot.index.ingest import embed_text
+    from bot.index.records import embed_text
     from bot.types import Passage
     from evals.baselines import answer_rank, choose_questions, load_jsonl
 

@@ -27,7 +27,7 @@ import pytest
 from bot.backends.embedding import Embedder
 from bot.config import Config
 from bot.index.catalog import StoreError
-from bot.index.ingest import store_identity
+from bot.index.records import store_identity
 from bot.index.reindex import reindex
 from bot.index.vectors import forget_embedded
 from bot.service import Bot

@@ -11,9 +11,6 @@ that records it, so whoever opens the store after a kill deletes the half-writte
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from bot.index.catalog import StoreError
 from bot.index.chunking import chunk_article
+from bot.index.records import (
+    check_encodable,
+    chunk_meta,
+    content_hash,
+    embed_text,
+    keep_original,
+    store_identity,
+    web_record_path,
+)
 from bot.types import Article, BotError, Chunk, DocumentError
 
 if TYPE_CHECKING:
@@ -58,42 +64,6 @@ class _Pending:
     vectors: Any = None
     keys: list[int] | None = None  # MinHash band keys (None: copy detection is off)
     links: list[tuple[str, str, float]] = field(default_factory=list)  # (copy doc_id, its hash, Jaccard)
-
-
-def content_hash(article: Article) -> str:
-    """Hash of everything that ends up in the index, so a metadata edit re-indexes too."""
-    fields: list[object] = [article.text, article.title, article.source, article.url, article.published]
-    fields += [article.place, article.language, article.authors]
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
-
-
-def embed_text(title: str, chunk_text: str) -> str:
-    """What the embedder sees: the title gives a chunk the article's topic it may not repeat."""
-    return f"{title}\n{chunk_text}" if title else chunk_text
-
-
-def keep_original(config: Config, article: Article, path: Path | None) -> str:
-    """Copy the source into originals/<sha256>/<name>, so the store can always be rebuilt; returns
-    its path under ``config.home`` ("" for an article read from nowhere)."""
-    if path is None:
-        return ""
-    if path.suffix.lower() == ".jsonl":
-        data = (json.dumps(_record(article), ensure_ascii=False) + "\n").encode()
-        name = f"{path.stem}.jsonl"
-    else:
-        data = path.read_bytes()
-        name = path.name
-    digest = hashlib.sha256(data).hexdigest()
-    target = config.originals_dir / digest[:2] / digest / _short_name(name)
-    if not target.exists():
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.parent / f".partial-{os.getpid()}"
-            tmp.write_bytes(data)
-            tmp.replace(target)
-        except OSError as exc:
-            raise BotError(f"cannot write the original of {article.origin}: {exc}") from exc
-    return str(target.relative_to(config.home))
 
 
 def open_indexer(config: Config, write_lock: threading.Lock | None = None) -> Indexer:
@@ -249,7 +219,7 @@ class Indexer:
 
     # --- steps ------------------------------------------------------------------------------------
     def _prepare(self, article: Article, path: Path | None, known: dict[str, str]) -> _Pending | IngestResult:
-        _check_encodable(article)
+        check_encodable(article)
         digest = content_hash(article)
         old = known.get(article.doc_id)
         if old == digest:
@@ -357,7 +327,7 @@ class Indexer:
             offset += len(p.chunks)
             self.vectors.delete_doc(p.article.doc_id)
         ids = [c.chunk_id for p in batch for c in p.chunks]
-        metas = [_chunk_meta(p.article, c) for p in batch for c in p.chunks]
+        metas = [chunk_meta(p.article, c) for p in batch for c in p.chunks]
         self.vectors.add(ids, vectors, [c.text for p in batch for c in p.chunks], metas)
         for p in batch:
             self.catalog.put(p.article, p.content_hash, p.chunks, p.original)
@@ -398,68 +368,6 @@ class Indexer:
                 f"{identity} ({self.embedder.where}). Run `bot reindex` to rebuild it, or point "
                 "BOT_HOME at another store."
             )
-
-
-def web_record_path(article: Article) -> Path:
-    """Where a fetched page's original is "read" from: none; the Article itself is kept as a JSONL
-    record (``keep_original`` writes the record for a ``.jsonl`` path without reading it), so
-    ``bot reindex`` rebuilds the same document, id and text, without fetching the page again."""
-    return Path(f"{article.doc_id}.jsonl")
-
-
-def store_identity(config: Config, embedder: Embedder) -> str:
-    return f"embedder={embedder.name} chunks={config.chunk_size}/{config.chunk_overlap}"
-
-
-def _chunk_meta(article: Article, chunk: Chunk) -> dict[str, Any]:
-    from bot.index.catalog import day_number
-
-    return {
-        "doc_id": article.doc_id,
-        "title": article.title,
-        "source": article.source,
-        "url": article.url,
-        "published": article.published or "",
-        "published_day": day_number(article.published) or 0,
-        "start": chunk.start,
-        "end": chunk.end,
-        "chunk_index": chunk.index,
-    }
-
-
-def _record(article: Article) -> dict[str, Any]:
-    """Everything the reader takes back, so a rebuilt record hashes the same."""
-    return {
-        "id": article.doc_id,
-        "title": article.title,
-        "text": article.text,
-        "published": article.published,
-        "url": article.url,
-        "source": article.source,
-        "place": article.place,
-        "language": article.language,
-        "authors": article.authors,
-    }
-
-
-def _check_encodable(article: Article) -> None:
-    """A lone surrogate (from an escaped JSON string) cannot be stored or embedded: refuse the record."""
-    for name in ("text", "title", "source", "url", "place", "doc_id"):
-        try:
-            getattr(article, name).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise DocumentError(
-                article.origin, f"{name} holds an invalid character (position {exc.start})"
-            ) from exc
-
-
-def _short_name(name: str, limit: int = 200) -> str:
-    """Keep the original's name, shortened to fit file-system limits (255 bytes) with room to spare."""
-    if len(name.encode()) <= limit:
-        return name
-    suffix = Path(name).suffix[:16]
-    stem = Path(name).stem.encode()[: limit - len(suffix.encode())].decode("utf-8", "ignore")
-    return stem + suffix
 
 
 def _progress_bar(enabled: bool) -> Any:

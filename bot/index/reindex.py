@@ -196,7 +196,8 @@ def _walk_originals(config: Config) -> list[SourceDoc]:
 def _build(
     config: Config, old_originals: Path, docs: list[SourceDoc], source: str, progress: bool
 ) -> ReindexReport:
-    from bot.index.ingest import open_indexer, store_identity
+    from bot.index.ingest import open_indexer
+    from bot.index.records import store_identity
 
     config.home.mkdir(parents=True)
     _copy_tree(old_originals, config.originals_dir)  # keep every original, older versions too
