@@ -186,10 +186,9 @@ def _item_article(bot: Bot, item: FeedItem, report: FeedReport) -> Article | Doc
 def _from_feed_text(bot: Bot, item: FeedItem, origin: str, feed_title: str) -> Article | None:
     from bs4 import BeautifulSoup
 
-    from bot.documents.html import url_doc_id
-    from bot.documents.read import _html_text
+    from bot.documents.html import html_text, url_doc_id
 
-    text = _html_text(BeautifulSoup(item.html, "html.parser")) if item.html.strip() else ""
+    text = html_text(BeautifulSoup(item.html, "html.parser")) if item.html.strip() else ""
     if not text:
         return None
     known = bot.catalog.doc_id_for_urls([item.link]) if item.link else None

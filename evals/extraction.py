@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.documents.read import _decode_html, _parse_html, parse_html_classic  # noqa: E402
+from bot.documents.files import decode_html  # noqa: E402
+from bot.documents.html import parse_html, parse_html_classic  # noqa: E402
 from bot.types import Article  # noqa: E402
 
 PAGES = ROOT / "evals" / "extraction"
@@ -30,9 +31,9 @@ PAGES = ROOT / "evals" / "extraction"
 
 def trafilatura_alone(markup: str, path: Path) -> Article:
     """trafilatura's own text, title and date (htmldate), without our markup dates or dateline."""
-    from bot.documents.html import _trafilatura, paragraphs
+    from bot.documents.html import paragraphs, trafilatura_extract
 
-    found = _trafilatura(markup, "") or {}
+    found = trafilatura_extract(markup, "") or {}
     return Article(
         paragraphs(found.get("text") or ""), found.get("title") or "", path.stem, published=found.get("date")
     )
@@ -41,7 +42,7 @@ def trafilatura_alone(markup: str, path: Path) -> Article:
 READERS = {
     "before (tag list)": parse_html_classic,
     "trafilatura alone": trafilatura_alone,
-    "after (trafilatura + our dates)": _parse_html,
+    "after (trafilatura + our dates)": parse_html,
 }
 
 
@@ -65,10 +66,10 @@ def main() -> int:
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in READERS}
     detail: list[str] = []
     for reader in READERS.values():  # imports and lxml set-up are not what a page costs
-        reader(_decode_html(pages[0].read_bytes(), str(pages[0])), pages[0])
+        reader(decode_html(pages[0].read_bytes(), str(pages[0])), pages[0])
     for page in pages:
         gold = json.loads(page.with_suffix(".json").read_text())
-        markup = _decode_html(page.read_bytes(), str(page))
+        markup = decode_html(page.read_bytes(), str(page))
         for name, reader in READERS.items():
             t0 = time.perf_counter()
             article = reader(markup, page)

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.documents.read import SUPPORTED_SUFFIXES, iter_folder, iter_jsonl, load_path, parse_dateline
+from bot.documents.fields import parse_dateline
+from bot.documents.jsonl import iter_jsonl
+from bot.documents.read import SUPPORTED_SUFFIXES, iter_folder, load_path
 from bot.types import Article, DocumentError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.documents.read import load_path, parse_dateline
+from bot.documents.fields import parse_dateline
+from bot.documents.read import load_path
 from bot.index.catalog import Catalog, open_catalog
 from bot.language.dates import find_date_mentions, parse_question_dates, strip_date_expressions
 from bot.language.stems import detect_language, stems

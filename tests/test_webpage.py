@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.documents.html import article_from_html, clean_author, dateline_published, decode_page, url_doc_id
-from bot.documents.read import load_path, parse_html_classic
+from bot.documents.html import (
+    article_from_html,
+    clean_author,
+    dateline_published,
+    decode_page,
+    parse_html_classic,
+    url_doc_id,
+)
+from bot.documents.read import load_path
 from bot.types import DocumentError
 
 PAGES = Path(__file__).resolve().parents[1] / "evals" / "extraction"

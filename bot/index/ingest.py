@@ -120,7 +120,8 @@ class Indexer:
     # --- public -----------------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> list[IngestResult]:
         """Ingest files and folders; a bad file is reported and the rest still go in."""
-        from bot.documents.read import iter_folder, iter_jsonl, load_path
+        from bot.documents.jsonl import iter_jsonl
+        from bot.documents.read import iter_folder, load_path
 
         max_bytes = int(self.config.max_file_mb * 2**20)
 
