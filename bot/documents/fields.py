@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from bot.language.lexicon import MONTHS, RU_MONTH_ABBREVIATIONS, RU_MONTH_GENITIVE
 from bot.language.stems import detect_language, has_cyrillic
 from bot.types import Article, DocumentError
 
@@ -21,11 +22,7 @@ FRONT_MATTER_FIELDS = ("id", "title", "source", "place", "published", "language"
 MAX_TITLE_CHARS = 200
 MAX_SLUG_CHARS = 80
 
-_MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-}  # fmt: skip
+_MONTHS = MONTHS
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATELINE = re.compile(
     rf"""\s*
@@ -42,11 +39,7 @@ _DATELINE = re.compile(
 )
 # Russian agency datelines put the day first, the month in the genitive and the place in Cyrillic
 # capitals: "МОСКВА, 5 ноября. /ТАСС/.", "МОСКВА, 5 ноя — РИА Новости.", "КИЕВ, 5 ноября (Интерфакс) -".
-_RU_MONTHS = {
-    "января": 1, "янв": 1, "февраля": 2, "фев": 2, "марта": 3, "мар": 3, "апреля": 4, "апр": 4,
-    "мая": 5, "июня": 6, "июн": 6, "июля": 7, "июл": 7, "августа": 8, "авг": 8, "сентября": 9,
-    "сен": 9, "сент": 9, "октября": 10, "окт": 10, "ноября": 11, "ноя": 11, "декабря": 12, "дек": 12,
-}  # fmt: skip
+_RU_MONTHS = RU_MONTH_GENITIVE | RU_MONTH_ABBREVIATIONS
 _RU_MONTH_RE = "|".join(sorted(_RU_MONTHS, key=len, reverse=True))
 _DATELINE_RU = re.compile(
     rf"""\s*

@@ -54,6 +54,11 @@ for _i, _stem in enumerate(RU_MONTH_STEMS, 1):
     )
     RU_MONTH_NAMES.update({_stem + f: _i for f in _forms})
     RU_MONTH_GENITIVE[_stem + _forms[1]] = _i
+# The short forms Russian datelines use ("МОСКВА, 5 ноя — РИА Новости.").
+RU_MONTH_ABBREVIATIONS: dict[str, int] = {
+    "янв": 1, "фев": 2, "мар": 3, "апр": 4, "июн": 6, "июл": 7,
+    "авг": 8, "сен": 9, "сент": 9, "окт": 10, "ноя": 11, "дек": 12,
+}  # fmt: skip
 # Month names that are also common English words ("she may go", "a protest march").
 AMBIGUOUS_MONTHS = frozenset({"may", "march"})
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
