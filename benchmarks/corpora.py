@@ -62,16 +62,16 @@ def scaled_corpus(base: Sequence[dict[str, Any]], scale: int) -> list[dict[str, 
 
 
 def contains_answer(text: str, gold: str) -> bool:
-    """The project's matcher (evals.evaluate): case-insensitive; whole words for answers of at most
+    """The project's matcher (evals.matching): case-insensitive; whole words for answers of at most
     four characters or numeric ones, substrings otherwise."""
-    from evals.evaluate import contains_answer as match
+    from evals.matching import contains_answer as match
 
     return match(text, gold)
 
 
 def is_short_answer(gold: str) -> bool:
-    """The project's test for answers short enough to match by accident (evals.evaluate)."""
-    from evals.evaluate import is_short_answer as short
+    """The project's test for answers short enough to match by accident (evals.matching)."""
+    from evals.matching import is_short_answer as short
 
     return short(gold)
 

@@ -120,7 +120,8 @@ def child(limit: int | None) -> dict[str, Any]:
 
     from bot.config import Config
     from bot.service import Bot
-    from evals.evaluate import load_gold, spread
+    from evals.gold import load_gold
+    from evals.report import spread
 
     items = spread(load_gold(ROOT / "evals" / "gold.jsonl"), limit)
     with tempfile.TemporaryDirectory(prefix="llm-latency-") as tmp:

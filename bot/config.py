@@ -121,6 +121,9 @@ class Config:
     # The OpenAI-compatible chat API (`bot serve --api`): bearer key, required off loopback.
     api_key: str = ""
 
+    # `bot eval` only: a stronger model that grades the gold answers (empty = no LLM judge).
+    eval_judge_model: str = ""
+
     @property
     def chroma_dir(self) -> Path:
         return self.home / "chroma"

@@ -47,8 +47,9 @@ from bot.answering.retrieve import Retriever  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.service import Bot  # noqa: E402
 from bot.types import Passage  # noqa: E402
-from evals.baselines import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
-from evals.evaluate import first_hit_rank, gold_item_spans, hit_at_k, is_short_answer, load_gold, mrr  # noqa: E402
+from evals.gold import gold_item_spans, load_gold  # noqa: E402
+from evals.matching import first_hit_rank, hit_at_k, is_short_answer, mrr  # noqa: E402
+from evals.realtimeqa import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
 from evals.report import markdown_table, percentile, write_report  # noqa: E402
 
 

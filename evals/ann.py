@@ -41,8 +41,9 @@ from bot.config import Config  # noqa: E402
 from bot.index.exact import ExactIndex  # noqa: E402
 from bot.index.vectors import ChromaStore  # noqa: E402
 from bot.service import Bot  # noqa: E402
-from evals.baselines import answer_rank, choose_questions, load_jsonl, passages_for  # noqa: E402
-from evals.evaluate import hit_at_k  # noqa: E402
+from evals.baselines import passages_for  # noqa: E402
+from evals.matching import hit_at_k  # noqa: E402
+from evals.realtimeqa import answer_rank, choose_questions, load_jsonl  # noqa: E402
 from evals.report import git_state, markdown_table, percentile, write_report  # noqa: E402
 
 POOL = 40  # the dense candidate pool of the pipeline (Config.candidates)

@@ -5,7 +5,7 @@ RealTimeQA question, whether the gold string is in the retrieved passages (top 5
 is in the excerpts each selection policy would give the model, with their size in characters (the
 prompt's length drives the time to the first token). Retrieval and sentence scoring are the bot's
 own; only ``bot.answering.excerpts.select_excerpts`` varies. Scoring is the benchmark's
-(``evals.evaluate.contains_answer``). Runs in ~1-2 min on the ``--small`` store.
+(``evals.matching.contains_answer``). Runs in ~1-2 min on the ``--small`` store.
 
     python evals/context_recall.py --home /var/tmp/rtqa-small --data ../shared/benchmarks/realtimeqa-2023q4
 """
@@ -22,8 +22,8 @@ from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
 from bot.config import Config
 from bot.service import Bot
 from bot.types import Passage
-from evals.baselines import choose_questions, load_jsonl
-from evals.evaluate import contains_answer
+from evals.matching import contains_answer
+from evals.realtimeqa import choose_questions, load_jsonl
 
 Policy = Callable[[str, list[Excerpt], list[Passage]], list[Excerpt]]
 

@@ -10,7 +10,7 @@ script:
 1. builds, for every answerable question, the candidate pool the shipped retriever would rank
    (``Retriever.pool``, the quiz date as as-of) and each candidate's features exactly as the
    reranker computes them (``bot.answering.rerank.candidate_features``; dates checked on every candidate);
-2. labels a candidate positive when it holds the gold answer (``evals.evaluate.contains_answer``,
+2. labels a candidate positive when it holds the gold answer (``evals.matching.contains_answer``,
    the benchmark's matching: short answers as whole words);
 3. fits two small linear models on the September quizzes — a pairwise logistic ranker (RankNet
    with a linear scorer: every positive above every negative of the same question, each question
@@ -50,8 +50,8 @@ from bot.answering.rerank import FEATURES, HeuristicReranker, Weights, candidate
 from bot.answering.retrieve import Retriever  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.service import Bot  # noqa: E402
-from evals.baselines import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
-from evals.evaluate import contains_answer, hit_at_k  # noqa: E402
+from evals.matching import contains_answer, hit_at_k  # noqa: E402
+from evals.realtimeqa import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
 from evals.report import git_state, markdown_table, write_report  # noqa: E402
 
 L2 = 0.01  # on standardised features; fixed before the run, not chosen on a held-out month

@@ -82,7 +82,7 @@ def realtimeqa(models: dict[str, Embed], home: Path, data: Path, n: int) -> None
     from bot.index.catalog_sqlite import SQLiteCatalog
     from bot.index.records import embed_text
     from bot.types import Passage
-    from evals.baselines import answer_rank, choose_questions, load_jsonl
+    from evals.realtimeqa import answer_rank, choose_questions, load_jsonl
 
     catalog = SQLiteCatalog(home / "catalog.sqlite")
     questions = choose_questions(load_jsonl(data / "questions.jsonl"), n)

@@ -3,7 +3,7 @@
 `bot eval --benchmark realtimeqa` runs every system side by side and takes ~30 min on 2 cores; this
 runs only ours (~7 min idle) on a store that command built, prints why each answer was set aside,
 and writes the rows to compare two versions of the code. Scoring is the benchmark's own
-(``evals.evaluate.contains_answer``). Tune here and on the gold set; score the sealed set once.
+(``evals.matching.contains_answer``). Tune here and on the gold set; score the sealed set once.
 
     python evals/realtimeqa_ours.py --home /var/tmp/rtqa-small --data ../shared/benchmarks/realtimeqa-2023q4 \
         --out rows.json [--ids 20230901_0 ...]
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.service import Bot
-from evals.baselines import choose_questions, load_jsonl
-from evals.evaluate import contains_answer, strip_markers
+from evals.matching import contains_answer, strip_markers
+from evals.realtimeqa import choose_questions, load_jsonl
 
 
 def main() -> int:

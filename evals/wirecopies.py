@@ -209,7 +209,7 @@ def store_effect(data: Path, home: Path, seed: int) -> None:
 
     from bot.config import Config
     from bot.service import Bot
-    from evals.baselines import answer_rank, choose_questions, load_jsonl
+    from evals.realtimeqa import answer_rank, choose_questions, load_jsonl
 
     config = Config.from_env(home=home)
     questions = choose_questions(load_jsonl(data / "questions.jsonl"), None)

@@ -14,10 +14,17 @@ from pathlib import Path
 import pytest
 
 from bot.types import BotError, Citation, Passage
-from evals.evaluate import (
+from evals.gold import (
     GoldRow,
-    GoldSpan,
     check_thresholds,
+    load_gold,
+    run_gold,
+    summarise_gold,
+    thresholds_for,
+)
+from evals.gold_report import write_gold_report
+from evals.matching import (
+    GoldSpan,
     citation_precision_counts,
     citation_recall_counts,
     cited_units,
@@ -26,21 +33,15 @@ from evals.evaluate import (
     hit_at_k,
     is_short_answer,
     judge_answer,
-    load_gold,
     locate,
     looks_refused,
     mrr,
     must_include_ok,
     normalise,
     partial_answer,
-    run_gold,
-    spread,
-    summarise_gold,
     supports,
-    thresholds_for,
-    write_gold_report,
 )
-from evals.report import percentile
+from evals.report import percentile, spread
 from tests.conftest import ROOT, FakeLLM, make_config
 
 BODY = (
@@ -274,7 +275,7 @@ def test_report_files_are_written(tmp_path: Path) -> None:
 
 
 def test_judge_scores_answered_items_with_the_given_model() -> None:
-    from evals.evaluate import judge_gold
+    from evals.judge import judge_gold
 
     def reply(messages: list) -> str:  # type: ignore[type-arg]
         prompt = messages[0]["content"]
@@ -315,7 +316,8 @@ def rtqa_row(id_: str, gold: str, ranks: dict[str, int | None], correct: bool) -
 
 
 def test_realtimeqa_summary_splits_short_answers_and_scores_published_baselines(tmp_path: Path) -> None:
-    from evals.baselines import published_figures, realtimeqa_tables, summarise_realtimeqa
+    from evals.realtimeqa import published_figures, summarise_realtimeqa
+    from evals.realtimeqa_report import realtimeqa_tables
 
     rows = [
         rtqa_row("q1", "Florida", {"bm25": 1, "dense": 4, "ours": 2, "llama-index": 1}, True),

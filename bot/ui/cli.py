@@ -142,13 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--small", action="store_true", help="only the articles retrieved for the chosen questions"
     )
-    p.add_argument("--out", type=Path, help="results folder (default evals/results)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="results folder (default evals/results, or ./evals-results outside a checkout)",
+    )
     p.add_argument("--as-of", type=_iso_date, help="ask every question on this date (default: each item's)")
-    p.add_argument("--gold", type=Path, help="question set (default evals/gold.jsonl of a checkout)")
-    p.add_argument("--corpus", type=Path, help="articles the set is about (default corpus/ of a checkout)")
+    p.add_argument("--gold", type=Path, help="question set (default the bundled evals/gold.jsonl)")
+    p.add_argument("--corpus", type=Path, help="articles the set is about (default the bundled corpus/)")
     p.add_argument("--repeat", type=int, default=1, help="run the set N times; gate on the worst run")
     p.add_argument("--no-floor", action="store_true", help="skip the no-model (quotes only) floor row")
-    p.set_defaults(func=_lazy("evals.evaluate", "cmd_eval"))
+    p.set_defaults(func=_lazy("evals.cli", "cmd_eval"))
 
     p = sub.add_parser("reindex", help="rebuild the store from the kept originals")
     p.set_defaults(func=cmd_reindex)
