@@ -12,13 +12,13 @@ import os
 import platform
 import resource
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+from evals.report import git_state as report_git_state
 from evals.report import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,16 +129,8 @@ def versions() -> dict[str, str]:
 
 def git_state() -> dict[str, Any]:
     """The commit measured, and whether the checkout had changes (untracked files count)."""
-
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(
-                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10
-            ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
+    sha, dirty = report_git_state(untracked=True)
+    return {"commit": "" if sha == "nogit" else sha, "dirty": dirty}
 
 
 # --- latency, logging, timers, network ------------------------------------------------------------

@@ -37,7 +37,7 @@ from bot.index.catalog import open_catalog  # noqa: E402
 from bot.index.chunking import chunk_article  # noqa: E402
 from bot.index.records import embed_text  # noqa: E402
 from bot.types import Article  # noqa: E402
-from evals.report import percentile  # noqa: E402
+from evals.report import git_state, percentile  # noqa: E402
 from tests.postgres_server import PostgresServer, free_port, postgres_bin  # noqa: E402
 
 
@@ -204,8 +204,7 @@ def main() -> int:
     if bin_dir is None:
         raise SystemExit("PostgreSQL server binaries not found (apt-get install postgresql)")
     result: dict[str, Any] = {"articles": len(records), "chunks": len(texts), "cpus": os.cpu_count(),
-                              "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                                       capture_output=True, text=True).stdout.strip(),
+                              "commit": git_state(untracked=True)[0],
                               "load_before": os.getloadavg()[0]}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bot-scaling-") as tmp:
         workdir = Path(tmp)

@@ -50,7 +50,7 @@ from bot.types import Passage  # noqa: E402
 from evals.gold import gold_item_spans, load_gold  # noqa: E402
 from evals.matching import first_hit_rank, hit_at_k, is_short_answer, mrr  # noqa: E402
 from evals.realtimeqa import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
-from evals.report import markdown_table, percentile, write_report  # noqa: E402
+from evals.report import git_state, markdown_table, percentile, write_report  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -317,7 +317,6 @@ def render(report: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import subprocess
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--home", type=Path, required=True, help="a store holding the RealTimeQA articles")
@@ -339,11 +338,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"{args.home} holds no articles: run `bot eval --benchmark realtimeqa` first")
     questions = choose_questions(load_jsonl(args.data / "questions.jsonl"), args.limit)
     items = load_gold()
-    sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    sha, _ = git_state()
     report: dict[str, Any] = {
         "meta": {
             "started": datetime.now().isoformat(timespec="seconds"),
-            "git": sha.stdout.strip(),
+            "git": sha,
             "store": str(args.home),
             "articles": n_docs,
             "chunks": n_chunks,

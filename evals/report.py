@@ -161,14 +161,16 @@ def write_report(out: Path | None, report: dict[str, Any], text: str) -> None:
     out.with_suffix(".md").write_text(text + "\n")
 
 
-def git_state() -> tuple[str, bool]:
+def git_state(untracked: bool = False) -> tuple[str, bool]:
+    """The short commit ("nogit" outside a checkout) and whether the checkout has changes; with
+    ``untracked``, new files not ignored count as changes too (the benchmarks record it so)."""
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = bool(
             subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
+                ["git", "status", "--porcelain", "--untracked-files=" + ("normal" if untracked else "no")],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
