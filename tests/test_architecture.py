@@ -75,3 +75,12 @@ def test_product_modules_stay_small() -> None:
     }
     too_big = {p: n for p, n in sizes.items() if n > MAX_LINES and p not in LARGE}
     assert too_big == {}
+
+
+def test_the_python_api_is_bot_and_config_loaded_on_first_use() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, bot; a = 'bot.service' in sys.modules; from bot import Bot, Config; print(a, Bot.__module__, Config.__module__)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False", "bot.service", "bot.config"]
