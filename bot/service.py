@@ -132,12 +132,12 @@ class Bot:
         return self.answerer.stream(question, history, as_of)
 
     # --- the same pipeline in LlamaIndex's abstractions (bot.answering.llamaindex) -------------------
-    def as_retriever(self) -> HybridRetriever:
-        """The fused candidate pool as a LlamaIndex retriever; rank and cut it with
-        ``bot.answering.llamaindex.postprocessors(bot.retriever)``."""
+    def as_retriever(self, ranked: bool = True, top_k: int | None = None) -> HybridRetriever:
+        """This bot's search as a LlamaIndex retriever: the ranked top-k, or with ``ranked=False``
+        the unranked pool for ``bot.answering.llamaindex.postprocessors(bot.retriever)``."""
         from bot.answering.llamaindex import HybridRetriever
 
-        return HybridRetriever(self.retriever)
+        return HybridRetriever(self.retriever, ranked=ranked, top_k=top_k)
 
     def as_query_engine(self) -> CitedQueryEngine:
         from bot.answering.llamaindex import CitedQueryEngine

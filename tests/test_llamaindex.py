@@ -51,7 +51,7 @@ def test_retriever_and_postprocessors_give_the_bots_own_search(
 ) -> None:
     bot = corpus_bot_extractive
     expected = bot.search(question, k=3, as_of=as_of).passages
-    retriever = bot.as_retriever()
+    retriever = bot.as_retriever(ranked=False)
     assert isinstance(retriever, BaseRetriever)
     qb = bundle(bot.retriever.query_for(question, as_of), as_of)
     nodes = retriever.retrieve(qb)
@@ -59,12 +59,14 @@ def test_retriever_and_postprocessors_give_the_bots_own_search(
     for stage in postprocessors(bot.retriever, top_k=3):
         nodes = stage.postprocess_nodes(nodes, query_bundle=qb)
     assert [_key(to_passage(n)) for n in nodes] == [_key(p) for p in expected]
+    ranked = bot.as_retriever(top_k=3).retrieve(bundle(bot.retriever.query_for(question, as_of), as_of))
+    assert [_key(to_passage(n)) for n in ranked] == [_key(p) for p in expected]
 
 
 def test_a_plain_string_goes_through_the_same_stages(corpus_bot_extractive: Bot) -> None:
     bot = corpus_bot_extractive
     qb = NewsQueryBundle(query_str="Who was released in November 2023?", as_of=date(2025, 2, 20))
-    nodes = bot.as_retriever().retrieve(qb)
+    nodes = bot.as_retriever(ranked=False).retrieve(qb)
     for stage in postprocessors(bot.retriever, top_k=2):
         nodes = stage.postprocess_nodes(nodes, query_bundle=qb)
     expected = bot.search(qb.query_str, k=2, as_of=date(2025, 2, 20)).passages
