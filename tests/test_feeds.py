@@ -84,6 +84,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     monkeypatch.setenv("BOT_FETCH_ALLOW_NETWORKS", LOOPBACK)
     monkeypatch.setenv("BOT_FETCH_TIMEOUT", "3")
     monkeypatch.setenv("BOT_LLM", "none")
+    monkeypatch.setenv("BOT_EMBEDDER", "hash")
     home = str(tmp_path / "store")
 
     def bot(*argv: str) -> tuple[int, str, str]:
@@ -238,7 +239,10 @@ def test_background_refresh_leaves_searches_unblocked(web: HTTPServer, tmp_path:
     web.expect_request("/atom.xml").respond_with_data(atom(base), content_type="application/atom+xml")
     web.expect_request("/science/moon").respond_with_data("gone", status=404)
     web.expect_request("/science/forest").respond_with_handler(slow_page)
-    bot = Bot(make_config(tmp_path / "store", fetch_allow_networks=LOOPBACK, fetch_timeout=5.0), llm=None)
+    config = make_config(
+        tmp_path / "store", fetch_allow_networks=LOOPBACK, fetch_timeout=5.0, embedder="hash"
+    )
+    bot = Bot(config, llm=None)
     bot.ingest_urls([serve_page(web, "/tram", page("02-jsonld-comments"))])
     bot.catalog.add_feed(f"{base}/atom.xml")
     lines: list[str] = []

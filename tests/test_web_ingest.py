@@ -16,7 +16,11 @@ from tests.web_server import LOOPBACK, page, serve_page
 
 @pytest.fixture
 def bot(tmp_path: Path) -> Bot:
-    return Bot(make_config(tmp_path / "store", fetch_allow_networks=LOOPBACK, fetch_timeout=2.0), llm=None)
+    # Fetching and storing pages needs no meaning in the vectors: the registered hash embedder.
+    config = make_config(
+        tmp_path / "store", fetch_allow_networks=LOOPBACK, fetch_timeout=2.0, embedder="hash"
+    )
+    return Bot(config, llm=None)
 
 
 def test_a_page_by_url_is_clean_text_with_its_metadata(web: HTTPServer, bot: Bot) -> None:
@@ -110,6 +114,7 @@ def test_cli_ingests_urls_and_a_url_list(
 ) -> None:
     monkeypatch.setenv("BOT_FETCH_ALLOW_NETWORKS", LOOPBACK)
     monkeypatch.setenv("BOT_LLM", "none")
+    monkeypatch.setenv("BOT_EMBEDDER", "hash")
     a = serve_page(web, "/a", page("05-live-blog-div-soup"))
     b = serve_page(web, "/b", page("01-agency-dateline"))
     web.expect_request("/broken").respond_with_data("err", status=500)
@@ -127,6 +132,7 @@ def test_cli_refuses_loopback_unless_configured(
     web: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("BOT_FETCH_ALLOW_NETWORKS", raising=False)
+    monkeypatch.setenv("BOT_EMBEDDER", "hash")
     url = serve_page(web, "/a", page("05-live-blog-div-soup"))
     assert main(["--home", str(tmp_path / "store"), "ingest", url]) == 1
     assert "is a loopback address" in capsys.readouterr().err
