@@ -20,9 +20,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -45,32 +45,33 @@ def questions(data: Path | None) -> list[tuple[str, date | None]]:
     return [(g["question"], date.fromisoformat(g["as_of"]) if g.get("as_of") else None) for g in gold]
 
 
-def direct(bot: Bot, retriever: Any, stages: list[Any], text: str, as_of: date | None) -> list[str]:
-    return [p.chunk_id for p in bot.search(text, as_of=as_of).passages]
+SearchPath = Callable[[str, date | None], list[str]]
 
 
-RANKED: dict[int, Any] = {}  # the ranked retriever of each bot, built once like the pool's
+def search_paths(bot: Bot) -> dict[str, SearchPath]:
+    """The three ways to search, each built once (as a user would) and returning chunk ids."""
+    from bot.answering.llamaindex import bundle, postprocessors
 
+    pool, stages, ranked = bot.as_retriever(ranked=False), postprocessors(bot.retriever), bot.as_retriever()
 
-def ranked(bot: Bot, retriever: Any, stages: list[Any], text: str, as_of: date | None) -> list[str]:
-    """``Bot.as_retriever()``: the ranked top-k from one BaseRetriever."""
-    from bot.answering.llamaindex import bundle
+    def direct(text: str, as_of: date | None) -> list[str]:
+        return [p.chunk_id for p in bot.search(text, as_of=as_of).passages]
 
-    return [
-        n.node.node_id
-        for n in bot.as_retriever().retrieve(bundle(bot.retriever.query_for(text, as_of), as_of))
-    ]
+    def ranked_top_k(text: str, as_of: date | None) -> list[str]:
+        return [n.node.node_id for n in ranked.retrieve(bundle(bot.retriever.query_for(text, as_of), as_of))]
 
+    def pool_and_postprocessors(text: str, as_of: date | None) -> list[str]:
+        qb = bundle(bot.retriever.query_for(text, as_of), as_of)
+        nodes = pool.retrieve(qb)
+        for stage in stages:
+            nodes = stage.postprocess_nodes(nodes, query_bundle=qb)
+        return [n.node.node_id for n in nodes]
 
-def wrapped(bot: Bot, retriever: Any, stages: list[Any], text: str, as_of: date | None) -> list[str]:
-    """The unranked pool, then the stages as postprocessors."""
-    from bot.answering.llamaindex import bundle
-
-    qb = bundle(bot.retriever.query_for(text, as_of), as_of)
-    nodes = retriever.retrieve(qb)
-    for stage in stages:
-        nodes = stage.postprocess_nodes(nodes, query_bundle=qb)
-    return [n.node.node_id for n in nodes]
+    return {
+        "Bot.search (direct)": direct,
+        "as_retriever(): ranked BaseRetriever": ranked_top_k,
+        "as_retriever(ranked=False) + postprocessors": pool_and_postprocessors,
+    }
 
 
 def main() -> int:
@@ -89,13 +90,8 @@ def main() -> int:
     else:
         home = args.home
     bot = Bot(Config.from_env().with_(home=home), llm=None)
-    from bot.answering.llamaindex import postprocessors
-
-    retriever, stages = bot.as_retriever(ranked=False), postprocessors(bot.retriever)
-    RANKED[id(bot)] = bot.as_retriever()
+    paths = search_paths(bot)
     asked = questions(args.data)
-    paths = {"Bot.search (direct)": direct, "as_retriever(): ranked BaseRetriever": ranked}
-    paths["as_retriever(ranked=False) + postprocessors"] = wrapped
     times: dict[str, list[float]] = {name: [] for name in paths}
     differ = 0
     for round_ in range(args.repeat):
@@ -106,7 +102,7 @@ def main() -> int:
             got = {}
             for name in names:
                 t0 = time.perf_counter()
-                got[name] = paths[name](bot, retriever, stages, text, as_of)
+                got[name] = paths[name](text, as_of)
                 times[name].append((time.perf_counter() - t0) * 1e3)
             if round_ == 0:
                 differ += len({tuple(v) for v in got.values()}) > 1
