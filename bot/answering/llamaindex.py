@@ -146,11 +146,11 @@ class HybridRetriever(BaseRetriever):
     """The bot's search as a LlamaIndex retriever.
 
     ``ranked=True`` (the default): the top-k exactly as ``Bot.search`` returns it, the stages run on
-    passages inside and only k nodes are built: +3.2 % at p50 over a direct search on the
-    RealTimeQA store (28.5 -> 29.4 ms; most of it llama-index's own instrumentation in
+    passages inside and only k nodes are built: +2.5 % at p50 over a direct search on the
+    RealTimeQA store (26.0 -> 26.7 ms; most of it llama-index's own instrumentation in
     ``retrieve()``, ~0.45 ms). ``ranked=False``: the fused dense + BM25 pool, unranked, for a
     pipeline that applies :func:`postprocessors` (or its own) itself; a node per candidate (~70)
-    and the postprocessors' spans then cost +5.8 % (``benchmarks/llamaindex_overhead.py``).
+    and the postprocessors' spans then cost +6.0 % (``benchmarks/llamaindex_overhead.py``).
     """
 
     def __init__(
