@@ -91,6 +91,13 @@ class Config:
     # "q4_0": answer with a Q4_0 copy of the bundled model, converted once into `cache_dir`
     # (llama.cpp repacks Q4_0 for AVX2 kernels at load); "" = the bundled file as shipped.
     llm_quant: str = ""
+    # How the model picks among given answers (dates, numbers, names in the excerpts): "greedy"
+    # decodes under a grammar of the options (the first word piece decides); "likelihood" scores
+    # each whole option after one reading of the prompt (bot.backends.likelihood).
+    llm_choose: str = "greedy"
+    # 1: a name, place or "which X" question is also answered by choosing among the excerpts' names
+    # (as dates and numbers are), not by a phrase the model writes freely.
+    choose_names: int = 0
     # How many of the retrieved passages' best sentences the model reads (bot.answering.excerpts).
     context_sentences: int = 3
     context_chars: int = 1200  # and at most this many characters of them
@@ -190,6 +197,10 @@ class Config:
             raise ConfigError("BOT_LLM_BATCH and BOT_LLM_UBATCH must be >= 1")
         if self.llm_flash_attn not in (0, 1):
             raise ConfigError("BOT_LLM_FLASH_ATTN must be 0 or 1")
+        if self.choose_names not in (0, 1):
+            raise ConfigError("BOT_CHOOSE_NAMES must be 0 or 1")
+        if self.llm_choose not in ("greedy", "likelihood"):
+            raise ConfigError("BOT_LLM_CHOOSE must be greedy or likelihood")
         if self.llm_quant not in ("", "q4_0", "q8_0"):
             raise ConfigError("BOT_LLM_QUANT must be q4_0, q8_0 or empty (the bundled file as shipped)")
         if self.max_upload_mb <= 0:

@@ -144,3 +144,43 @@ def test_q4_0_copy_of_the_bundled_model_loads_and_answers(tmp_path: Path) -> Non
     assert bot.llm is not None and bot.llm.name.endswith(".q4_0"), bot.llm_error
     assert (cache / "models" / f"{joined.stem}.q4_0.gguf").stat().st_size < joined.stat().st_size
     assert "Yelena Trufanova" in answer.text and answer.citations, answer
+
+
+@pytest.fixture(scope="module")
+def real_llm() -> LlamaCppLLM:
+    from bot.backends.bundled import BUNDLED, ensure_joined
+    from tests.conftest import _model_cache
+
+    return LlamaCppLLM(ensure_joined(BUNDLED["qwen2.5-coder-0.5b"], _model_cache()), threads=2)
+
+
+CHAT = [
+    {"role": "system", "content": "Answer the question from the news article excerpts. Be brief."},
+    {
+        "role": "user",
+        "content": "Excerpt 1: Republican Kevin McCarthy was ousted as speaker of the House on Tuesday; "
+        "Patrick McHenry was named speaker pro tempore.\n\nQuestion: Which lawmaker was ousted as speaker?",
+    },
+]
+
+
+@pytest.mark.slow
+def test_likelihood_scores_whole_options_and_leave_no_trace(real_llm: LlamaCppLLM) -> None:
+    """The real model: the scores are log-probabilities of the whole option; the answer the model writes
+    freely scores above a made-up one; scoring twice, around another question, gives the same numbers,
+    and a free answer afterwards is the one it gave before (no cache left behind)."""
+    from bot.backends.likelihood import option_logprobs
+
+    free = real_llm.complete(CHAT, 12)  # type: ignore[arg-type]
+    options = ["Kevin McCarthy", "Patrick McHenry", "Tuesday", "Zzqx Blorf"]
+    with real_llm._lock:
+        first = option_logprobs(real_llm._llm, CHAT, options)  # type: ignore[arg-type]
+        option_logprobs(real_llm._llm, [{"role": "user", "content": "Name a colour."}], ["Red", "Blue"])
+        again = option_logprobs(real_llm._llm, CHAT, options)  # type: ignore[arg-type]
+    assert first == again
+    assert all(s < 0 for s in first)
+    assert first[3] < min(first[:3]) - 5  # a made-up name is far less likely than any excerpt phrase
+    assert "McCarthy" in free and first[0] == max(first)
+    real_llm.choose_by = "likelihood"
+    assert real_llm.choose(CHAT, options, 12) == "Kevin McCarthy"  # type: ignore[arg-type]
+    assert real_llm.complete(CHAT, 12) == free  # type: ignore[arg-type]

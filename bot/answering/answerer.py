@@ -18,7 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.answering.answertype import why_not_an_answer
-from bot.answering.asked import TYPED_KINDS, asks_for_a_thing
+from bot.answering.asked import TYPED_KINDS, asks_for_a_name, asks_for_a_thing
 from bot.answering.candidates import candidates
 from bot.answering.cite import CitationChecker, is_refusal
 from bot.answering.compose import compose
@@ -159,11 +159,16 @@ class Answerer:
         raw = ""
         kind = q.original.kind
         chosen = None
-        if kind in TYPED_KINDS:
-            options = candidates(kind, q.text, excerpts, passages)
-            pick = self.llm.choose(
-                messages, [c.text for c in options] + [DONT_KNOW], self.config.llm_max_tokens
+        names = bool(self.config.choose_names) and kind not in TYPED_KINDS and asks_for_a_name(q.asked)
+        if kind in TYPED_KINDS or names:
+            options = candidates(kind or "name", q.text, excerpts, passages)
+            pick = (
+                self.llm.choose(messages, [c.text for c in options] + [DONT_KNOW], self.config.llm_max_tokens)
+                if options or not names
+                else None
             )
+            if names and pick == DONT_KNOW:
+                pick = None  # no name fits: what the model writes may still be a thing ("junk fees")
             if pick is not None:
                 answer.timings_ms["first_token"] = (time.perf_counter() - t0) * 1e3
                 raw = pick

@@ -27,6 +27,7 @@ class LlamaCppLLM(LLM):
         batch: int = 512,
         ubatch: int = 512,
         flash_attn: bool = False,
+        choose_by: str = "greedy",
     ) -> None:
         """``threads`` generate tokens, ``threads_batch`` (0 = ``threads``) read the prompt."""
         try:
@@ -49,6 +50,7 @@ class LlamaCppLLM(LLM):
                 )
             except ValueError as exc:
                 raise LLMUnavailable(f"cannot load the model {model_path}: {exc}") from exc
+        self.choose_by = choose_by
         # One llama.cpp context serves one generation at a time.
         self._lock = threading.Lock()
 
@@ -63,6 +65,7 @@ class LlamaCppLLM(LLM):
             batch=config.llm_batch,
             ubatch=config.llm_ubatch,
             flash_attn=bool(config.llm_flash_attn),
+            choose_by=config.llm_choose,
         )
 
     def _chat(self, messages: list[Message], max_tokens: int, **extra: Any) -> Any:
@@ -85,12 +88,23 @@ class LlamaCppLLM(LLM):
 
         if not options:
             return None
+        if self.choose_by == "likelihood":
+            return self.most_likely(messages, options)
         alternatives = " | ".join(_gbnf_literal(o) for o in dict.fromkeys(options))
         grammar = LlamaGrammar.from_string(f"root ::= {alternatives}", verbose=False)
         with self._lock:
             out = self._chat(messages, max_tokens, grammar=grammar)
         text = str(out["choices"][0]["message"].get("content") or "")
         return text if text in options else None
+
+    def most_likely(self, messages: list[Message], options: list[str]) -> str:
+        """The option the model finds likeliest as its whole reply (bot.backends.likelihood)."""
+        from bot.backends.likelihood import option_logprobs
+
+        unique = list(dict.fromkeys(options))
+        with self._lock:
+            scores = option_logprobs(self._llm, messages, unique)
+        return unique[max(range(len(unique)), key=scores.__getitem__)]
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
         with self._lock:
