@@ -163,3 +163,11 @@ def test_hedges_are_not_the_subject() -> None:
     """ "Around how many ..." must not require "around" in the passages (RealTimeQA 20231006_10)."""
     q = "Around how many hospital employees went on strike?"
     assert missing_subject(q, "About 75,000 hospital employees went on strike at Kaiser Permanente.") == []
+
+
+def test_a_hedge_starting_the_question_s_second_sentence_is_not_a_name() -> None:
+    """Capitalised after a full stop, "Around" looked like a name the passages must hold."""
+    q = "The largest health care strike began this week. Around how many hospital employees walked off the job?"
+    found = "More than 75,000 health care workers walked off the job in the largest health care strike."
+    assert missing_subject(q, found) == []
+    assert missing_subject("The strike began this week. How many Kaiser nurses walked out?", found) == ["kaiser"]

@@ -121,7 +121,9 @@ def missing_subject(question: Query | str, found_text: str) -> list[str]:
     """
     q = Query.of(question)
     present = set(content_words(found_text)) | key_terms(found_text)
-    needed = q.names | (q.words & ORDINALS)
+    # A word that starts a sentence of the question is capitalised without being a name ("... began
+    # this week. Around how many ...?"): the generic words are never the subject.
+    needed = (q.names - GENERIC_WORDS) | (q.words & ORDINALS)
     missing = sorted(t for t in needed if not matches_term(t, present))
     if missing:
         return missing
