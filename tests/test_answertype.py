@@ -170,4 +170,6 @@ def test_a_hedge_starting_the_question_s_second_sentence_is_not_a_name() -> None
     q = "The largest health care strike began this week. Around how many hospital employees walked off the job?"
     found = "More than 75,000 health care workers walked off the job in the largest health care strike."
     assert missing_subject(q, found) == []
-    assert missing_subject("The strike began this week. How many Kaiser nurses walked out?", found) == ["kaiser"]
+    assert missing_subject("The strike began this week. How many Kaiser nurses walked out?", found) == [
+        "kaiser"
+    ]
