@@ -24,8 +24,9 @@ from bot.answering.cite import CitationChecker, is_refusal
 from bot.answering.compose import compose
 from bot.answering.compound import join_answers, split_question
 from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
-from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, byline, found_text
+from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, Span, byline, found_text
 from bot.answering.query import Query
+from bot.answering.reporting import reporting_span
 from bot.answering.verify import listed_span, unsupported_names, verified_span
 from bot.types import Answer, BotError, Citation, Passage
 
@@ -151,6 +152,11 @@ class Answerer:
         (``bot.answering.answertype``); if not, the answer is the best quoted clause, or a refusal.
         """
         assert self.llm is not None
+        byline_span = reporting_span(q, passages)
+        if byline_span is not None:  # its source or date: read off the article, no model needed
+            answer.notes.append("the article's own source or date (its byline), not the model's phrase")
+            yield Event("answer", answer=self._composed(answer, q, byline_span, passages, "composed", t0))
+            return
         ranked = self.scorer.rank(q, passages)
         excerpts = self._excerpts(ranked)
         messages = build_messages(q.text, passages, excerpts, q.as_of, EXTRACT_PROMPT)
@@ -195,10 +201,18 @@ class Answerer:
         if span is None:
             yield Event("answer", answer=self._extractive(answer, q, t0))
             return
-        # The sentence restates what the user typed ("When was she released?" -> "She was released
-        # in ..."), not a rewrite of it for retrieval.
-        # A list read off the source (not the model's choice) is shown as it is, not set in the
-        # question's words: "Which countries brokered ...?" must not become "X and Y brokered ...".
+        yield Event("answer", answer=self._composed(answer, q, span, passages, mode, t0))
+
+    def _composed(
+        self, answer: Answer, q: Query, span: Span, passages: list[Passage], mode: str, t0: float
+    ) -> Answer:
+        """One cited sentence around the verified phrase.
+
+        The sentence restates what the user typed ("When was she released?" -> "She was released
+        in ..."), not a rewrite of it for retrieval. A list read off the source (not the model's
+        choice) is shown as it is, not set in the question's words: "Which countries brokered ...?"
+        must not become "X and Y brokered ...".
+        """
         restated = mode == "composed" and not unsupported_names(q.asked, span, passages)
         if mode == "composed" and not restated:
             answer.notes.append("the phrase alone: the cited sentence does not name all the question names")
@@ -207,7 +221,7 @@ class Answerer:
         answer.citations = [Citation(1, passages[span.passage], span.start, span.end)]
         answer.mode = mode
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
-        yield Event("answer", answer=answer)
+        return answer
 
     def _stream(self, answer: Answer, messages: list[Message], t0: float) -> Generator[Event, None, str]:
         """Stream the model's reply as token events; the whole reply is the generator's value."""

@@ -1,0 +1,87 @@
+"""Questions about the reporting itself (which agency, on what date) are answered from the article's
+own source and publication date, without the model, and only when the article holds the question's
+names."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.answering.query import Query
+from bot.answering.reporting import asks_for_the_source, reporting_span
+from bot.service import Bot
+from bot.types import Passage
+from tests.conftest import CORPUS, FakeLLM, make_config
+
+DATELINE = "MOSCOW, February 10. /TASS/. Zakharova said Halperin's assessment was biased."
+LATER = "She also recalled that four hostages were released in November 2023. Bogdanov met Marzouk."
+
+
+def passages() -> list[Passage]:
+    body = dict(doc_id="tass-1", title="Zakharova on Halperin", source="TASS", published="2025-02-10")
+    return [
+        Passage("tass-1#1", text=LATER, start=400, end=480, **body),  # type: ignore[arg-type]
+        Passage("tass-1#0", text=DATELINE, start=0, end=80, **body),  # type: ignore[arg-type]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which news agency reported Zakharova's remarks?", "TASS"),
+        ("What outlet published the story on Halperin?", "TASS"),
+        ("Who reported that Zakharova criticised Halperin?", "TASS"),
+        ("On what date did TASS report Zakharova's remarks?", "February 10, 2025"),
+        ("When was the report on Halperin published?", "February 10, 2025"),
+    ],
+)
+def test_source_and_date_come_from_the_article(question: str, expected: str) -> None:
+    span = reporting_span(Query.build(question), passages())
+    assert span is not None and span.text == expected and span.from_byline
+    assert (span.passage, span.start) == (1, 0)  # cited by the dateline sentence of the first chunk
+    assert DATELINE[span.start : span.end] == DATELINE  # the dateline, the source tag and the lead
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which news agency reported Putin's remarks on Halperin?",  # a name the article does not hold
+        "When were the hostages released?",  # a date, but not of the reporting
+        "Which hostages were released according to the report?",  # about the report, not its source
+        "Who is the Israeli ambassador?",
+    ],
+)
+def test_other_questions_are_left_to_the_model(question: str) -> None:
+    assert reporting_span(Query.build(question), passages()) is None
+
+
+def test_an_article_without_the_field_gives_no_answer() -> None:
+    bare = [Passage("x#0", "x", DATELINE, 0, 80, title="Zakharova on Halperin", source="", published=None)]
+    assert reporting_span(Query.build("Which agency reported Zakharova's remarks?"), bare) is None
+    assert reporting_span(Query.build("When was the report on Halperin published?"), bare) is None
+
+
+def test_source_questions_are_recognised() -> None:
+    assert asks_for_the_source("Which wire service carried the report?")
+    assert not asks_for_the_source("Which species is in danger, according to a new report?")
+
+
+def test_the_bot_answers_without_asking_the_model(tmp_path: Path) -> None:
+    llm = FakeLLM("Zakharova")
+    bot = Bot(make_config(tmp_path / "store"), llm=llm)
+    bot.ingest([CORPUS])
+    answer = bot.ask(
+        "Which news agency reported Zakharova's remarks about Halperin?", as_of=date(2025, 2, 20)
+    )
+    assert answer.text == "TASS reported Zakharova's remarks about Halperin [1]." and not llm.calls
+    quote = answer.citations[0]
+    assert (
+        quote.passage.source == "TASS" and "/TASS/" in quote.passage.text[quote.quote_start : quote.quote_end]
+    )
+
+
+def test_a_question_without_names_needs_the_article_s_subject_words() -> None:
+    assert reporting_span(Query.build("Which agency reported the hostage releases?"), passages()) is not None
+    assert reporting_span(Query.build("Which agency reported the earthquake damage?"), passages()) is None
