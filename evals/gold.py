@@ -198,7 +198,8 @@ def summarise_gold(rows: Sequence[GoldRow]) -> dict[str, Any]:
     """The headline figures of one run, overall and per question type (what the gate reads)."""
     ans = [r for r in rows if r.answerable]
     unans = [r for r in rows if not r.answerable]
-    ranks = [r.rank for r in ans]
+    # Retrieval is scored on the items that name their gold passages (a sealed set may name none).
+    ranks = [r.rank for r in ans if r.gold_total]
     firsts = [r.first_token_ms for r in rows if r.first_token_ms is not None]
     totals = [r.total_ms for r in rows]
     by_type: dict[str, dict[str, Any]] = {}
@@ -209,7 +210,9 @@ def summarise_gold(rows: Sequence[GoldRow]) -> dict[str, Any]:
         by_type[t] = {
             "n": len(rs),
             "accuracy": mean([float(r.correct) for r in a]) if a else None,
-            "hit@1": hit_at_k([r.rank for r in a], 1) if a else None,
+            "hit@1": hit_at_k([r.rank for r in a if r.gold_total], 1)
+            if any(r.gold_total for r in a)
+            else None,
             "refusal_accuracy": mean([float(r.refused) for r in u]) if u else None,
         }
     multi = [r for r in ans if r.gold_total > 1]
@@ -270,8 +273,8 @@ def paste_floor(items: Sequence[dict[str, Any]], texts: dict[str, str]) -> dict[
     bound: what the gold set's string matching cannot tell from an answer."""
     passed = bounded = n = 0
     for item in items:
-        if not item["answerable"]:
-            continue
+        if not item["answerable"] or not item["gold_passages"]:
+            continue  # only an item that names its passages says which sentences could be pasted
         n += 1
         body = " ".join(texts.get(g["doc_id"], "") for g in item["gold_passages"])
         sentences = [x.strip() for x in re.split(r"(?<=[.!?])\s+|(?<=[.!?][\"”])\s+|\n+", body) if x.strip()]

@@ -25,7 +25,7 @@ def gold_tables(s: dict[str, Any]) -> str:
     main = markdown_table(header, [(name, *(get(c) for c in columns)) for name, get in _GOLD_ROWS])
     extra = []
     paste = s.get("paste_floor")
-    if paste:
+    if paste and paste["answerable"]:
         extra.append(
             f"One pasted article sentence would pass {paste['one_sentence_passes']} of the "
             f"{paste['answerable']} answerable items on facts alone, {paste['one_sentence_passes_bounded']} "

@@ -8,6 +8,7 @@ the item's gold documents, so a gold answer never asks for something the corpus 
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -230,3 +231,19 @@ def test_multi_passage_items_need_separate_sentences(corpus: dict[str, str]) -> 
         lo, hi = min(starts), max(starts)
         between = body[lo:hi]
         assert re.search(r"[.!?][\"”]?\s", between), f"{item['id']}: its quotes share one sentence"
+
+
+def test_a_set_without_gold_passages_reports_no_retrieval_score() -> None:
+    """sealed4 names no passages: its hit@1 was printed as 0.000, as if retrieval had failed."""
+    from evals.gold import GoldRow, paste_floor, summarise_gold
+
+    row = GoldRow(
+        id="s01", type="factoid", question="q", answerable=True, answer="a", refused=False, mode="composed",
+        correct=True, rank=None, all_hit_5=False, cit_supported=1, cit_total=1, gold_cited=0,
+        gold_cited_sentence=0, gold_total=0, total_ms=1.0, first_token_ms=1.0,
+    )  # fmt: skip
+    summary = summarise_gold([row])
+    assert math.isnan(summary["hit@1"]) and summary["by_type"]["factoid"]["hit@1"] is None
+    assert summary["answer_accuracy"] == 1.0
+    item = {"answerable": True, "gold_passages": [], "must_include": [["a"]]}
+    assert paste_floor([item], {})["answerable"] == 0
