@@ -71,6 +71,9 @@ class Config:
     # Chunking (tokens of the embedding tokenizer's rough measure, see bot.index.chunking).
     chunk_size: int = 200
     chunk_overlap: int = 40
+    # 1: the article's title is indexed with every chunk (in front of the text the embedder sees,
+    # and as the keyword index's title column); 0: the chunk's own text only (issue 18's sweep).
+    chunk_title: int = 1
 
     # Answer model: "llamacpp" (a GGUF file; default the bundled Qwen 0.5B), "openai" (any
     # OpenAI-compatible server), "ollama", or "none" (extractive answers only).
@@ -187,6 +190,8 @@ class Config:
     def validate(self) -> None:
         if self.chunk_overlap >= self.chunk_size:
             raise ConfigError("BOT_CHUNK_OVERLAP must be smaller than BOT_CHUNK_SIZE")
+        if self.chunk_title not in (0, 1):
+            raise ConfigError("BOT_CHUNK_TITLE must be 1 (title indexed with each chunk) or 0")
         if self.top_k < 1 or self.candidates < self.top_k:
             raise ConfigError("BOT_TOP_K must be >= 1 and BOT_CANDIDATES >= BOT_TOP_K")
         if self.threads < 1:

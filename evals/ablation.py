@@ -141,7 +141,8 @@ def bm25s_search(bot: Bot) -> Search | None:
         doc_id, start, end = spans[cid]
         if doc_id not in texts:
             texts[doc_id] = bot.catalog.text(doc_id) or ""
-        title = docs[doc_id].title if doc_id in docs else ""
+        # The store's own choice: no title in front when it was indexed without (BOT_CHUNK_TITLE=0).
+        title = docs[doc_id].title if doc_id in docs and bot.config.chunk_title else ""
         corpus.append(f"{title}\n{texts[doc_id][start:end]}")
     stemmer = Stemmer.Stemmer("english")
     index = bm25s.BM25()

@@ -25,15 +25,26 @@ from bot.service import Bot  # noqa: E402
 from evals.realtimeqa import prepare_rtqa_store  # noqa: E402
 
 
+def like_doc_ids(home: Path) -> set[str]:
+    """The documents of the ``--like`` store, read from its SQLite catalog opened read-only: that
+    store is shared and may have other chunk or title settings, so it is not opened as a Bot (which
+    checks its identity against this run's settings and cleans up after crashed writers)."""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{home / 'catalog.sqlite'}?mode=ro", uri=True)
+    try:
+        return {str(r[0]) for r in db.execute("SELECT doc_id FROM docs")}
+    finally:
+        db.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--like", type=Path, required=True, help="the store whose articles to take")
     ap.add_argument("--home", type=Path, required=True, help="the new store (created)")
     ap.add_argument("--data", type=Path, required=True, help="the RealTimeQA folder (articles.jsonl)")
     args = ap.parse_args()
-    like = Bot(Config.from_env().with_(home=args.like), llm=None)
-    wanted = {d.doc_id for d in like.docs()}
-    like.catalog.close()
+    wanted = like_doc_ids(args.like)
     bot = Bot(Config.from_env().with_(home=args.home), llm=None)
     t0, cpu0 = time.time(), resource.getrusage(resource.RUSAGE_SELF)
     prepare_rtqa_store(

@@ -114,8 +114,17 @@ class Catalog(ABC):
     def hashes(self) -> dict[str, str]: ...
 
     @abstractmethod
-    def put(self, article: Article, content_hash: str, chunks: list[Chunk], original: str = "") -> None:
-        """Replace a document's record and keyword index in one transaction."""
+    def put(
+        self,
+        article: Article,
+        content_hash: str,
+        chunks: list[Chunk],
+        original: str = "",
+        *,
+        keyword_title: bool = True,
+    ) -> None:
+        """Replace a document's record and keyword index in one transaction; ``keyword_title``
+        False leaves the title column of the chunks' keyword index empty (``BOT_CHUNK_TITLE=0``)."""
 
     @abstractmethod
     def remove(self, doc_id: str) -> bool: ...

@@ -231,8 +231,17 @@ class PostgresCatalog(Catalog):
     def hashes(self) -> dict[str, str]:
         return {str(d): str(h) for d, h in self._rows("SELECT doc_id, content_hash FROM docs")}
 
-    def put(self, article: Article, content_hash: str, chunks: list[Chunk], original: str = "") -> None:
+    def put(
+        self,
+        article: Article,
+        content_hash: str,
+        chunks: list[Chunk],
+        original: str = "",
+        *,
+        keyword_title: bool = True,
+    ) -> None:
         day = day_number(article.published)
+        title = article.title if keyword_title else ""
         with self._tx() as db:
             db.execute("SELECT pg_advisory_xact_lock(1, hashtext(%s))", (article.doc_id,))
             db.execute("DELETE FROM docs WHERE doc_id=%s", (article.doc_id,))  # its chunks cascade
@@ -251,7 +260,7 @@ class PostgresCatalog(Catalog):
                     "INSERT INTO chunks(chunk_id, doc_id, idx, start_pos, end_pos, published_day, tsv) "
                     f"VALUES (%s,%s,%s,%s,%s,%s,{_TSV})",
                     [
-                        (c.chunk_id, c.doc_id, c.index, c.start, c.end, day, ts, article.title, ts, c.text)
+                        (c.chunk_id, c.doc_id, c.index, c.start, c.end, day, ts, title, ts, c.text)
                         for c in chunks
                     ],
                 )

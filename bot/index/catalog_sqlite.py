@@ -181,9 +181,18 @@ class SQLiteCatalog(Catalog):
     def hashes(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT doc_id, content_hash FROM docs").fetchall())
 
-    def put(self, article: Article, content_hash: str, chunks: list[Chunk], original: str = "") -> None:
+    def put(
+        self,
+        article: Article,
+        content_hash: str,
+        chunks: list[Chunk],
+        original: str = "",
+        *,
+        keyword_title: bool = True,
+    ) -> None:
         """Replace a document's record and keyword index in one transaction."""
         day = day_number(article.published)
+        title = article.title if keyword_title else ""
         with self.transaction() as db:
             self._delete(db, article.doc_id)
             db.execute(
@@ -201,14 +210,14 @@ class SQLiteCatalog(Catalog):
                 )
                 db.execute(
                     "INSERT INTO chunks_fts(rowid, title, body) VALUES (?,?,?)",
-                    (cur.lastrowid, article.title, c.text),
+                    (cur.lastrowid, title, c.text),
                 )
                 if article.language in STEMMED:
                     db.execute(
                         "INSERT INTO chunks_fts_stem(rowid, title, body) VALUES (?,?,?)",
                         (
                             cur.lastrowid,
-                            stems(article.title, article.language),
+                            stems(title, article.language),
                             stems(c.text, article.language),
                         ),
                     )

@@ -24,6 +24,7 @@ from bot.index.records import (
     chunk_meta,
     content_hash,
     embed_text,
+    indexed_title,
     keep_original,
     store_identity,
     web_record_path,
@@ -309,7 +310,7 @@ class Indexer:
     def _flush(self, batch: list[_Pending], bar: Any) -> list[IngestResult]:
         if not batch:
             return []
-        texts = [embed_text(p.article.title, c.text) for p in batch for c in p.chunks]
+        texts = [embed_text(indexed_title(self.config, p.article), c.text) for p in batch for c in p.chunks]
         vectors = self.embedder.embed(texts)
         self.embedded_chunks += len(texts)
         if bar is not None:
@@ -331,7 +332,9 @@ class Indexer:
         metas = [chunk_meta(p.article, c) for p in batch for c in p.chunks]
         self.vectors.add(ids, vectors, [c.text for p in batch for c in p.chunks], metas)
         for p in batch:
-            self.catalog.put(p.article, p.content_hash, p.chunks, p.original)
+            self.catalog.put(
+                p.article, p.content_hash, p.chunks, p.original, keyword_title=bool(self.config.chunk_title)
+            )
             if p.keys is not None:
                 self.catalog.set_copies(p.article.doc_id, p.content_hash, p.keys, p.links)
         self.catalog.release([p.article.doc_id for p in batch])

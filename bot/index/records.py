@@ -63,8 +63,16 @@ def web_record_path(article: Article) -> Path:
     return Path(f"{article.doc_id}.jsonl")
 
 
+def indexed_title(config: Config, article: Article) -> str:
+    """The title indexed with each of the article's chunks: its own, or none (``BOT_CHUNK_TITLE=0``)."""
+    return article.title if config.chunk_title else ""
+
+
 def store_identity(config: Config, embedder: Embedder) -> str:
-    return f"embedder={embedder.name} chunks={config.chunk_size}/{config.chunk_overlap}"
+    """What the vectors and keyword index depend on; a store refuses a configuration that differs.
+    Stores indexed with the title (the default) keep the identity they had before the knob."""
+    untitled = "" if config.chunk_title else " title=0"
+    return f"embedder={embedder.name} chunks={config.chunk_size}/{config.chunk_overlap}{untitled}"
 
 
 def chunk_meta(article: Article, chunk: Chunk) -> dict[str, Any]:
