@@ -59,6 +59,8 @@ from evals.matching import hit_at_k  # noqa: E402
 from evals.realtimeqa import KS, answer_rank, choose_questions, load_jsonl  # noqa: E402
 from evals.report import git_state, markdown_table, write_report  # noqa: E402
 
+PART = 1024  # windows embedded and saved at a time
+
 
 @dataclass
 class Windows:
@@ -115,7 +117,9 @@ def build_windows(
 
 def embed_cached(bot: Bot, windows: Windows, cache: Path) -> tuple[np.ndarray, float, bool]:
     """The windows' unit vectors, from ``cache`` when the same texts were embedded before; the
-    CPU seconds of embedding them (this process, all threads) and whether the cache served them."""
+    CPU seconds of embedding them (this process, all threads; summed over interrupted runs) and
+    whether the cache served them all. Each block of ``PART`` windows is saved as it is done, so
+    a run stopped on a busy machine resumes where it stopped."""
     key = hashlib.sha256(
         json.dumps([bot.embedder.name, windows.texts], ensure_ascii=False).encode()
     ).hexdigest()[:16]
@@ -123,17 +127,24 @@ def embed_cached(bot: Bot, windows: Windows, cache: Path) -> tuple[np.ndarray, f
     if path.exists():
         meta = json.loads(path.with_suffix(".json").read_text())
         return np.load(path), float(meta["embed_cpu_s"]), True
-    cache.mkdir(parents=True, exist_ok=True)
-    cpu0 = _cpu()
+    parts_dir = cache / f"{path.stem}.parts"
+    parts_dir.mkdir(parents=True, exist_ok=True)
     parts = []
-    step = 1024
-    for i in range(0, len(windows.texts), step):
-        parts.append(np.asarray(bot.embedder.embed(windows.texts[i : i + step]), np.float32))
-        print(
-            f"  {windows.size}x{windows.stride}: {i + len(parts[-1])}/{len(windows.texts)} embedded",
-            file=sys.stderr,
-        )
-    cpu = _cpu() - cpu0
+    cpu = 0.0
+    for i in range(0, len(windows.texts), PART):
+        part = parts_dir / f"{i:07d}.npy"
+        if part.exists():
+            parts.append(np.load(part))
+            cpu += float(json.loads(part.with_suffix(".json").read_text())["embed_cpu_s"])
+            continue
+        cpu0 = _cpu()
+        vectors = np.asarray(bot.embedder.embed(windows.texts[i : i + PART]), np.float32)
+        spent = _cpu() - cpu0
+        np.save(part, vectors)
+        part.with_suffix(".json").write_text(json.dumps({"embed_cpu_s": spent}))
+        parts.append(vectors)
+        cpu += spent
+        print(f"  {path.stem}: {i + len(vectors)}/{len(windows.texts)} embedded", file=sys.stderr)
     matrix = ExactIndex.from_vectors([str(i) for i in range(len(windows.texts))], np.vstack(parts)).matrix
     np.save(path, matrix)
     path.with_suffix(".json").write_text(json.dumps({"windows": len(windows.texts), "embed_cpu_s": cpu}))
