@@ -7,6 +7,11 @@ of "ingest + ask"; for the asks also the part outside the answer (the process's 
 answer's own ``timings_ms.total``: interpreter, imports, model loads, store open, output); then the
 same steps in one warm process (models loaded, llama-index imported) for comparison.
 
+``--served`` adds a third way: the same processes on a fresh store while a ``bot serve`` runs on
+it (started per round, timed once it has loaded everything), so they ask it over loopback
+(bot.ui.cli_client) instead of loading models; each step must say on stderr that it used the
+server. The answers of the two ways are compared word for word.
+
 ``--src`` points ``PYTHONPATH`` at another checkout of the package (for example the code before a
 change, exported with ``git archive``), so before and after run on the same machine minutes apart.
 The package is byte-compiled first (``compileall``), as an installed package is; ``--no-compile``
@@ -21,13 +26,16 @@ import argparse
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "tass-2025-02-10-zakharova-russia-hostage-release.md"
@@ -41,11 +49,18 @@ def main() -> int:
     if not args.no_compile:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.src / "bot")], check=True)
     print(f"machine: {machine()}; load before: {load()}")
-    cold = [cold_round(args.src, args.article) for _ in range(args.repeat)]
-    warm = [warm_round(args.src, args.article) for _ in range(args.repeat)]
+    cold, served, warm = [], [], []
+    for _ in range(args.repeat):  # interleaved, so a change of load hits every way alike
+        cold.append(cold_round(args.src, args.article))
+        if args.served:
+            served.append(served_round(args.src, args.article))
+        warm.append(warm_round(args.src, args.article))
     compiled = "from source each run" if args.no_compile else "byte-compiled"
     print(f"load after: {load()}; source: {args.src} ({compiled}); median of {args.repeat} rounds\n")
-    print(table(cold, warm))
+    print(table(cold, warm, served))
+    if served:
+        same = all(c["answers"] == s["answers"] for c, s in zip(cold, served, strict=True))
+        print(f"\nanswers through the server identical to the processes' own: {'yes' if same else 'NO'}")
     return 0
 
 
@@ -56,6 +71,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--article", type=Path, default=ARTICLE, help="the one article ingested")
     p.add_argument(
         "--no-compile", action="store_true", help="leave `bot` without bytecode (compiled per process)"
+    )
+    p.add_argument(
+        "--served", action="store_true", help="also time the processes beside a running `bot serve`"
     )
     return p.parse_args()
 
@@ -68,8 +86,15 @@ def clean_env(src: Path) -> dict[str, str]:
     return env
 
 
-def cold_round(src: Path, article: Path) -> dict[str, float]:
+def cold_round(src: Path, article: Path) -> dict[str, Any]:
     """Each step as its own ``python -m bot`` process on a fresh store; a failing step stops the run."""
+    with tempfile.TemporaryDirectory(prefix="cli-latency-") as tmp:
+        return run_steps(src, article, Path(tmp), through_server=False)
+
+
+def run_steps(src: Path, article: Path, tmp: Path, through_server: bool) -> dict[str, Any]:
+    """The four steps as processes on the store in ``tmp``; with ``through_server`` each must
+    have used the running server (its stderr says so), else the round stops."""
     env = clean_env(src)
     commands = {
         "ingest": ["ingest", str(article)],
@@ -77,20 +102,59 @@ def cold_round(src: Path, article: Path) -> dict[str, float]:
         "ask --no-llm": ["ask", "--no-llm", "--json", QUESTION],
         "ask": ["ask", "--json", QUESTION],
     }
-    with tempfile.TemporaryDirectory(prefix="cli-latency-") as tmp:
-        times: dict[str, float] = {}
-        for step, command in commands.items():
-            argv = [sys.executable, "-m", "bot", "--home", str(Path(tmp) / "store"), *command]
-            start = time.perf_counter()
-            done = subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True, timeout=600)
-            times[step] = time.perf_counter() - start
-            if done.returncode != 0:
-                raise SystemExit(f"`bot {' '.join(command)}` failed: {done.stderr.strip()[-500:]}")
-            if step.startswith("ask"):  # the process's time outside the answer (its own clock)
-                times[step + " start-up"] = (
-                    times[step] - json.loads(done.stdout)["timings_ms"]["total"] / 1000
-                )
-        return times
+    times: dict[str, Any] = {"answers": []}
+    for step, command in commands.items():
+        argv = [sys.executable, "-m", "bot", "--home", str(tmp / "store"), *command]
+        start = time.perf_counter()
+        done = subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True, timeout=600)
+        times[step] = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"`bot {' '.join(command)}` failed: {done.stderr.strip()[-500:]}")
+        if through_server != ("using the bot serve" in done.stderr):
+            raise SystemExit(f"`bot {' '.join(command)}`: server used = {not through_server}: {done.stderr}")
+        if step.startswith("ask"):  # the process's time outside the answer (its own clock)
+            answer = json.loads(done.stdout)
+            times[step + " start-up"] = times[step] - answer["timings_ms"]["total"] / 1000
+            times["answers"].append((answer["answer"], [c["doc_id"] for c in answer["citations"]]))
+    return times
+
+
+def served_round(src: Path, article: Path) -> dict[str, Any]:
+    """The steps beside a ``bot serve`` on the same fresh store, once it has loaded everything."""
+    with tempfile.TemporaryDirectory(prefix="cli-latency-served-") as tmp:
+        store = Path(tmp) / "store"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        log = (Path(tmp) / "serve.log").open("wb")
+        argv = [sys.executable, "-m", "bot", "--home", str(store), "serve", "--port", str(port)]
+        server = subprocess.Popen(argv, env=clean_env(src), cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_warm(server, store / "serve.json", Path(tmp) / "serve.log")
+            return run_steps(src, article, Path(tmp), through_server=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+            log.close()
+
+
+def wait_until_warm(server: subprocess.Popen[bytes], record: Path, log: Path, timeout: float = 600) -> None:
+    """Until the server's record is written and its ingest path is loaded (its /status says so)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"bot serve exited: {log.read_text()[-1000:]}")
+        if record.exists():
+            info = json.loads(record.read_text())
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{info['port']}/status",
+                headers={"Authorization": f"Bearer {info['token']}"},
+            )
+            with urllib.request.urlopen(request, timeout=5) as resp:
+                if json.loads(resp.read()).get("writes_warm"):
+                    return
+        time.sleep(0.5)
+    raise SystemExit("bot serve did not finish loading in time")
 
 
 def warm_round(src: Path, article: Path) -> dict[str, float]:
@@ -136,22 +200,24 @@ def timed(step: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def table(cold: list[dict[str, float]], warm: list[dict[str, float]]) -> str:
+def table(cold: list[dict[str, Any]], warm: list[dict[str, Any]], served: list[dict[str, Any]]) -> str:
     """Medians per step, and the issue's measure: ``bot ingest`` then ``bot ask`` (with the model)."""
-    rows = [
-        "| step | new process (s) | of it outside the answer (s) | warm, in process (s) |",
-        "|---|---|---|---|",
-    ]
-    for step in STEPS:
-        outside = f"{median(cold, step + ' start-up'):.2f}" if step.startswith("ask") else "—"
-        rows.append(f"| `bot {step}` | {median(cold, step):.2f} | {outside} | {median(warm, step):.3f} |")
-    cold_total = statistics.median(r["ingest"] + r["ask"] for r in cold)
-    warm_total = statistics.median(r["ingest"] + r["ask"] for r in warm)
-    rows.append(f"| `bot ingest` + `bot ask` | {cold_total:.2f} | — | {warm_total:.3f} |")
+    head = "| step | new process (s) | of it outside the answer (s) |"
+    if served:
+        head += " new process, `bot serve` running (s) | of it outside the answer (s) |"
+    rows = [head + " warm, in process (s) |", "|---" * head.count("|") + "|"]
+    for step in [*STEPS, "ingest + ask"]:
+        row = f"| `bot {step}` |" if step in STEPS else "| `bot ingest` + `bot ask` |"
+        for rounds in [cold, served] if served else [cold]:
+            outside = f"{median(rounds, step + ' start-up'):.2f}" if step.startswith("ask") else "—"
+            row += f" {median(rounds, step):.2f} | {outside} |"
+        rows.append(row + f" {median(warm, step):.3f} |")
     return "\n".join(rows)
 
 
-def median(rounds: list[dict[str, float]], step: str) -> float:
+def median(rounds: list[dict[str, Any]], step: str) -> float:
+    if step == "ingest + ask":
+        return statistics.median(r["ingest"] + r["ask"] for r in rounds)
     return statistics.median(r[step] for r in rounds)
 
 

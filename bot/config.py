@@ -130,6 +130,9 @@ class Config:
     auth_password: str = ""
     # The OpenAI-compatible chat API (`bot serve --api`): bearer key, required off loopback.
     api_key: str = ""
+    # "auto": `bot ask`, `bot search` and `bot ingest` use a `bot serve` running on the same store
+    # (over loopback, bot.ui.cli_client) instead of loading the models again; "off": never.
+    cli_server: str = "auto"
 
     # `bot eval` only: a stronger model that grades the gold answers (empty = no LLM judge).
     eval_judge_model: str = ""
@@ -221,6 +224,8 @@ class Config:
             raise ConfigError("BOT_CATALOG_URL must be a postgresql:// URL (empty = SQLite under BOT_HOME)")
         if not 0.0 <= self.copy_threshold <= 1.0:
             raise ConfigError("BOT_COPY_THRESHOLD must be between 0 (off) and 1")
+        if self.cli_server not in ("auto", "off"):
+            raise ConfigError("BOT_CLI_SERVER must be 'auto' or 'off'")
         if self.answer_style not in ("compose", "generate"):
             raise ConfigError("BOT_ANSWER_STYLE must be 'compose' or 'generate'")
 

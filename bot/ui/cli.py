@@ -14,10 +14,16 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.service import Bot
 from bot.ui import terminal
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.index.ingest import IngestResult
+    from bot.types import Answer
+    from bot.ui.cli_client import ServerClient
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -65,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers", type=int, default=1, help="N processes dividing the documents (needs BOT_CHROMA_URL)"
     )
+    _local_option(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("feeds", help="follow RSS/Atom feeds: add URL | list | remove URL | update")
@@ -83,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     _answer_options(p)
     p.add_argument("--json", action="store_true")
+    _local_option(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("search", help="show the passages retrieval finds (no answer model)")
@@ -90,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--as-of", type=_iso_date, help="resolve 'last week' etc. against this date")
     p.add_argument("--json", action="store_true")
+    _local_option(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("chat", help="interactive question loop in the terminal")
@@ -164,6 +173,25 @@ def _answer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-llm", action="store_true", help="extractive answers only (no answer model)")
 
 
+def _local_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--local",
+        action="store_true",
+        help="work in this process even when a `bot serve` runs on the store (also BOT_CLI_SERVER=off)",
+    )
+
+
+def _server(
+    args: argparse.Namespace, answers: bool, local: bool | None = None
+) -> tuple[Config, ServerClient | None]:
+    """This command's settings, and the running `bot serve` to send it to (None: work here)."""
+    from bot.config import Config
+    from bot.ui.cli_client import find_server
+
+    config = Config.from_env(home=args.home)
+    return config, find_server(config, answers=answers, local=args.local if local is None else local)
+
+
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         import importlib
@@ -195,6 +223,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise BotError(f"no such file or folder: {', '.join(missing)}")
     if args.workers < 1:
         raise BotError("--workers must be at least 1")
+    # N workers write to a Chroma server (BOT_CHROMA_URL), which every process sees at once.
+    config, server = _server(args, answers=False, local=args.local or args.workers > 1)
+    results = server.ingest(paths, urls) if server else None
+    if results is None:
+        results = _ingest_here(args, config, paths, urls)
+    terminal.print_ingest_results(results, args.json, config.home)
+    return 0 if any(r.status != "failed" for r in results) else EXIT_ERROR
+
+
+def _ingest_here(
+    args: argparse.Namespace, config: Config, paths: list[Path], urls: list[str]
+) -> list[IngestResult]:
+    from bot.ui.cli_client import warn_if_server_misses_writes
+
+    warn_if_server_misses_writes(config)
     bot = Bot.open(args.home)
     progress = not args.json and sys.stderr.isatty()
     if args.workers > 1 and paths:  # files are divided between worker processes; URLs are fetched here
@@ -203,10 +246,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         results = ingest_in_workers(bot.config, paths, args.workers)
     else:
         results = bot.ingest(paths, progress=progress) if paths else []
-    results += bot.ingest_urls(urls, progress=progress) if urls else []
-    terminal.print_ingest_results(results, args.json, bot.config.home)
-    ok = any(r.status != "failed" for r in results)
-    return 0 if ok else EXIT_ERROR
+    return results + (bot.ingest_urls(urls, progress=progress) if urls else [])
 
 
 def read_url_list(path: Path) -> list[str]:
@@ -258,12 +298,20 @@ def _feeds_update(bot: Bot, as_json: bool) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    _, server = _server(args, answers=not args.no_llm)
+    got = server.ask(args.question, args.as_of, args.no_llm) if server else None
+    if got is not None:
+        return _print_answer(*got, args.json)
     bot = Bot.open(args.home, llm=None if args.no_llm else "auto")
     answer = bot.ask(args.question, as_of=args.as_of)
-    if args.json:
+    return _print_answer(answer, bot.llm_error if bot.llm is None else None, args.json)
+
+
+def _print_answer(answer: Answer, llm_error: str | None, as_json: bool) -> int:
+    if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        terminal.warn_llm(bot)
+        terminal.warn_llm_error(llm_error)
         print(terminal.format_answer(answer))
     return 0
 
@@ -298,20 +346,24 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from bot.types import BotError
 
-    bot = Bot.open(args.home)
+    _, server = _server(args, answers=False)
+    bot = None if server else Bot.open(args.home)
     stream = args.query == "-"  # one query a line from stdin, one JSON line out for each
     queries = (line.strip() for line in sys.stdin) if stream else iter([args.query])
     for query in queries:
         if not query and stream:
             continue
         try:
-            found = bot.search(query, k=args.k, as_of=args.as_of)
+            passages = server.search(query, args.k, args.as_of) if server else None
+            if passages is None:  # no server, or it stopped answering: the rest is searched here
+                server, bot = None, bot or Bot.open(args.home)
+                passages = bot.search(query, k=args.k, as_of=args.as_of).passages
         except BotError as exc:
             if not stream:
                 raise
             print(json.dumps({"query": query, "error": str(exc)}))
             continue
-        terminal.print_search(query, found, stream, args.json)
+        terminal.print_search(query, passages, stream, args.json)
     return 0
 
 

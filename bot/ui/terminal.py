@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.answering.retrieve import Retrieval
     from bot.feeds import FeedReport
     from bot.index.catalog import CopyRecord, DocRecord, FeedRecord
     from bot.index.ingest import IngestResult
@@ -25,11 +24,13 @@ if TYPE_CHECKING:
 # --- answers and passages -------------------------------------------------------------------------
 def warn_llm(bot: Bot) -> None:
     """Say once, on stderr, why answers are quotes only: the model could not be loaded."""
-    if bot.llm is None and bot.llm_error:
-        print(
-            f"note: answer model unavailable ({bot.llm_error}); answering with quoted passages.",
-            file=sys.stderr,
-        )
+    warn_llm_error(bot.llm_error if bot.llm is None else None)
+
+
+def warn_llm_error(error: str | None) -> None:
+    """``warn_llm`` for an error reported by a running ``bot serve`` (bot.ui.cli_client)."""
+    if error:
+        print(f"note: answer model unavailable ({error}); answering with quoted passages.", file=sys.stderr)
 
 
 def format_answer(answer: Answer) -> str:
@@ -70,15 +71,15 @@ def passage_fields(p: Passage) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def print_search(query: str, found: Retrieval, stream: bool, as_json: bool) -> None:
+def print_search(query: str, passages: Sequence[Passage], stream: bool, as_json: bool) -> None:
     """One query's passages: a JSON line per query when queries come from stdin (``stream``)."""
-    rows = [{**passage_fields(p), "score": round(p.score, 4)} for p in found.passages]
+    rows = [{**passage_fields(p), "score": round(p.score, 4)} for p in passages]
     if stream:
         print(json.dumps({"query": query, "results": rows}, ensure_ascii=False), flush=True)
     elif as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        for i, (p, row) in enumerate(zip(found.passages, rows, strict=True), 1):
+        for i, (p, row) in enumerate(zip(passages, rows, strict=True), 1):
             also = f"    also published by {also_published_by(p.also)}\n" if p.also else ""
             print(
                 f"[{i}] {row['score']:.3f} {p.title} — {p.source} {p.published or ''}\n    {p.text}\n{also}"

@@ -8,6 +8,7 @@ document's text inert) bot.ui.render.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from bot.ui.terminal import warn_llm
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.feeds import FeedRefresher
+    from bot.ui.cli_server import CliService
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 FORMATS = ".md .markdown .txt .html .htm .pdf .jsonl"
@@ -164,11 +166,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     refresher = _start_feed_refresher(bot, getattr(args, "update_feeds", None))
     demo = build_app(bot).queue(default_concurrency_limit=1)
     if getattr(args, "api", False):
+        service = _start_cli_service(bot, f"http://{host}:{port}/")
         try:
             return _serve_with_api(bot, demo, host, port, auth)
         finally:
-            if refresher is not None:
-                refresher.stop()
+            _stop(refresher, service)
     try:
         _, url, _ = demo.launch(
             server_name=host,
@@ -179,15 +181,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise BotError(f"cannot listen on {host}:{port} ({exc}); try --port") from exc
+    service = _start_cli_service(bot, url)
     print(f"Web chat: {url}", flush=True)
+    # SIGTERM (a service manager, a test) closes the page and removes the CLI record like Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         demo.block_thread()
     except KeyboardInterrupt:
         demo.close()
     finally:
-        if refresher is not None:
-            refresher.stop()
+        _stop(refresher, service)
     return 0
+
+
+def _start_cli_service(bot: Bot, page: str) -> CliService | None:
+    """The loopback service `bot ask`/`search`/`ingest` processes use (BOT_CLI_SERVER=off: none)."""
+    if bot.config.cli_server == "off":
+        return None
+    from bot.ui.cli_server import CliService
+
+    return CliService(bot).start(page)
+
+
+def _stop(refresher: FeedRefresher | None, service: CliService | None) -> None:
+    if service is not None:
+        service.stop()
+    if refresher is not None:
+        refresher.stop()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _start_feed_refresher(bot: Bot, minutes: float | None) -> FeedRefresher | None:
