@@ -91,6 +91,9 @@ class Config:
     llm_batch: int = 512
     llm_ubatch: int = 512
     llm_flash_attn: int = 0
+    # 1: keep the prompt's fixed start (system prompt, chat template) evaluated in the context
+    # between questions instead of re-reading it (bot.backends.llamacpp; docs/latency.md).
+    llm_prefix_cache: int = 0
     # "q4_0": answer with a Q4_0 copy of the bundled model, converted once into `cache_dir`
     # (llama.cpp repacks Q4_0 for AVX2 kernels at load); "" = the bundled file as shipped.
     llm_quant: str = ""
@@ -203,8 +206,8 @@ class Config:
             raise ConfigError("BOT_LLM_THREADS and BOT_LLM_THREADS_BATCH must be >= 0 (0 = BOT_THREADS)")
         if self.llm_batch < 1 or self.llm_ubatch < 1:
             raise ConfigError("BOT_LLM_BATCH and BOT_LLM_UBATCH must be >= 1")
-        if self.llm_flash_attn not in (0, 1):
-            raise ConfigError("BOT_LLM_FLASH_ATTN must be 0 or 1")
+        if self.llm_flash_attn not in (0, 1) or self.llm_prefix_cache not in (0, 1):
+            raise ConfigError("BOT_LLM_FLASH_ATTN and BOT_LLM_PREFIX_CACHE must be 0 or 1")
         if self.choose_names not in (0, 1):
             raise ConfigError("BOT_CHOOSE_NAMES must be 0 or 1")
         if self.llm_choose not in ("greedy", "likelihood"):

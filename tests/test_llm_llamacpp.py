@@ -184,3 +184,45 @@ def test_likelihood_scores_whole_options_and_leave_no_trace(real_llm: LlamaCppLL
     real_llm.choose_by = "likelihood"
     assert real_llm.choose(CHAT, options, 12) == "Kevin McCarthy"  # type: ignore[arg-type]
     assert real_llm.complete(CHAT, 12) == free  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_a_kept_prompt_start_gives_the_same_answer_whatever_came_before(real_llm: Any) -> None:
+    """BOT_LLM_PREFIX_CACHE=1 on the real model: the fixed start is read once, not per question,
+    and an answer is the same first thing after start-up or after another question."""
+    import llama_cpp
+
+    from bot.answering.answerer import SYSTEM_PROMPT
+
+    llm: Any = real_llm
+    ask = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {
+            "role": "user",
+            "content": "Excerpt 1: Ron Krivoy and Yaffa Adar were released.\n\nQuestion: Who was released?",
+        },
+    ]
+    other = [
+        ask[0],
+        {"role": "user", "content": "Excerpt 1: The Zorblat festival opened in Tallinn.\n\nQuestion: Where?"},
+    ]
+    start = llm._fixed_start(ask)
+    assert 20 < len(start) < 80  # the system prompt and the template's opening, not the user's text
+    ctx = llm._llm._ctx.ctx
+    llm.prefix_cache = True
+    try:
+        llm._llm.reset()
+        first = llm.complete(ask, 12)
+        llm.complete(other, 12)
+        llm.most_likely(other, ["Tallinn", "Riga"])  # evaluates a whole prompt in its own way
+        assert llm.complete(ask, 12) == first
+        llama_cpp.llama_perf_context_reset(ctx)
+        again = llm.complete(ask, 12)
+        evaluated = llama_cpp.llama_perf_context(ctx).n_p_eval
+        full = len(
+            llm._llm.tokenize(llm._template(messages=ask).prompt.encode(), add_bos=False, special=True)
+        )
+    finally:
+        llm.prefix_cache = False
+    assert again == first
+    assert evaluated <= full - len(start)  # the start was not read again

@@ -6,6 +6,7 @@ import contextlib
 import io
 import threading
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 
 
 class LlamaCppLLM(LLM):
+    prefix_cache = False  # see _chat
+
     def __init__(
         self,
         model_path: Path,
@@ -28,8 +31,10 @@ class LlamaCppLLM(LLM):
         ubatch: int = 512,
         flash_attn: bool = False,
         choose_by: str = "greedy",
+        prefix_cache: bool = False,
     ) -> None:
-        """``threads`` generate tokens, ``threads_batch`` (0 = ``threads``) read the prompt."""
+        """``threads`` generate tokens, ``threads_batch`` (0 = ``threads``) read the prompt;
+        ``prefix_cache`` keeps the fixed start of the prompt in the context between questions."""
         try:
             from llama_cpp import Llama
         except ImportError as exc:
@@ -53,6 +58,9 @@ class LlamaCppLLM(LLM):
         self.choose_by = choose_by
         # One llama.cpp context serves one generation at a time.
         self._lock = threading.Lock()
+        self.prefix_cache = prefix_cache
+        self._starts: dict[str, list[int]] = {}  # system prompt -> the tokens of the fixed start
+        self._held: list[int] | None = None  # the start this class evaluated alone, if still there
 
     @classmethod
     def from_config(cls, config: Config) -> LlamaCppLLM:
@@ -66,20 +74,72 @@ class LlamaCppLLM(LLM):
             ubatch=config.llm_ubatch,
             flash_attn=bool(config.llm_flash_attn),
             choose_by=config.llm_choose,
+            prefix_cache=bool(config.llm_prefix_cache),
         )
 
     def _chat(self, messages: list[Message], max_tokens: int, **extra: Any) -> Any:
-        """A deterministic chat completion from an empty context; the caller holds the lock.
+        """A deterministic chat completion; the caller holds the lock.
 
-        llama-cpp-python reuses the previous prompt's cached prefix and evaluates the rest from a
-        different offset, which changes the logits slightly: the same question got "Simona Halperin
-        [1]" after one question and "Zakharova [1]" after another. An answer must not depend on what
-        someone asked before, so every generation starts from an empty context (it costs re-reading
-        the ~40-token system prompt).
+        llama-cpp-python reuses the longest prefix the previous prompt shares with this one and
+        evaluates the rest from that offset, which changes the logits slightly: the same question
+        got "Simona Halperin [1]" after one question and "Zakharova [1]" after another. An answer
+        must not depend on what someone asked before, so every generation starts either from an
+        empty context, or (``prefix_cache``) from a context holding exactly the prompt's fixed
+        start (the system prompt and the chat template up to the user's text), evaluated on its
+        own: the same state whatever came before, so the same answer, without re-reading the
+        ~40 tokens of that start for every question.
         """
-        self._llm.reset()
+        start = self._fixed_start(messages) if self.prefix_cache else []
+        if start:
+            self._hold(start)
+        else:
+            self._llm.reset()
+            self._held = None
         return self._llm.create_chat_completion(
             messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, seed=0, **extra
+        )
+
+    def _hold(self, start: list[int]) -> None:
+        """Leave the context holding ``start`` and nothing after it. llama-cpp-python then keeps
+        those tokens (the prompt begins with them) and drops the rest of the last prompt."""
+        llm = self._llm
+        held = self._held == start and llm.n_tokens >= len(start)
+        if not held or list(llm.input_ids[: len(start)]) != start:  # gone, or overwritten
+            llm.reset()
+            llm.eval(start)
+            self._held = start
+        llm.n_tokens = len(start)
+
+    def _fixed_start(self, messages: list[Message]) -> list[int]:
+        """The tokens every prompt with this system message begins with, or [] (no system
+        message, or no chat template to find them with)."""
+        if len(messages) < 2 or messages[0]["role"] != "system" or messages[1]["role"] != "user":
+            return []
+        system = messages[0]["content"]
+        if system not in self._starts and self._template is not None:
+            marker = "\x00user text\x00"
+            rendered = self._template(messages=[messages[0], {"role": "user", "content": marker}])
+            head = rendered.prompt.split(marker)[0]
+            add_bos = not rendered.added_special  # as llama-cpp-python's chat handler tokenizes
+            self._starts[system] = list(
+                self._llm.tokenize(head.encode("utf-8"), add_bos=add_bos, special=True)
+            )
+        return self._starts.get(system, [])
+
+    @cached_property
+    def _template(self) -> Any:
+        """The model's own chat template, as ``create_chat_completion`` renders it."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self._llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        eos, bos = self._llm.token_eos(), self._llm.token_bos()
+        return Jinja2ChatFormatter(
+            template=template,
+            eos_token=self._llm.detokenize([eos], special=True).decode() if eos >= 0 else "",
+            bos_token=self._llm.detokenize([bos], special=True).decode() if bos >= 0 else "",
+            stop_token_ids=[eos],
         )
 
     def choose(self, messages: list[Message], options: list[str], max_tokens: int) -> str | None:
@@ -103,6 +163,7 @@ class LlamaCppLLM(LLM):
 
         unique = list(dict.fromkeys(options))
         with self._lock:
+            self._held = None  # it evaluates its whole prompt at once: the start is not alone
             scores = option_logprobs(self._llm, messages, unique)
         return unique[max(range(len(unique)), key=scores.__getitem__)]
 
