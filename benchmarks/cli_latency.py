@@ -12,6 +12,11 @@ it (started per round, timed once it has loaded everything), so they ask it over
 (bot.ui.cli_client) instead of loading models; each step must say on stderr that it used the
 server. The answers of the two ways are compared word for word.
 
+Besides wall time it reports CPU seconds per step (the process's, plus the server's during the
+step when one runs): on a shared machine the wall times move with the load, the CPU far less.
+``--no-model`` leaves out ``bot ask`` with the answer model (minutes per process on an
+overloaded box); "one new article until found" is ``bot ingest`` + ``bot search``.
+
 ``--src`` points ``PYTHONPATH`` at another checkout of the package (for example the code before a
 change, exported with ``git archive``), so before and after run on the same machine minutes apart.
 The package is byte-compiled first (``compileall``), as an installed package is; ``--no-compile``
@@ -26,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import socket
 import statistics
 import subprocess
@@ -51,10 +57,10 @@ def main() -> int:
     print(f"machine: {machine()}; load before: {load()}")
     cold, served, warm = [], [], []
     for _ in range(args.repeat):  # interleaved, so a change of load hits every way alike
-        cold.append(cold_round(args.src, args.article))
+        cold.append(cold_round(args.src, args.article, args.no_model))
         if args.served:
-            served.append(served_round(args.src, args.article))
-        warm.append(warm_round(args.src, args.article))
+            served.append(served_round(args.src, args.article, args.no_model))
+        warm.append(warm_round(args.src, args.article, args.no_model))
     compiled = "from source each run" if args.no_compile else "byte-compiled"
     print(f"load after: {load()}; source: {args.src} ({compiled}); median of {args.repeat} rounds\n")
     print(table(cold, warm, served))
@@ -75,39 +81,49 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--served", action="store_true", help="also time the processes beside a running `bot serve`"
     )
+    p.add_argument("--no-model", action="store_true", help="leave out `bot ask` with the answer model")
     return p.parse_args()
 
 
-def clean_env(src: Path) -> dict[str, str]:
+def clean_env(src: Path, no_model: bool = False) -> dict[str, str]:
     """The caller's environment without ``BOT_*`` settings (a developer's BOT_LLM=none would time
-    the wrong thing), with ``src`` first on the import path."""
+    the wrong thing), with ``src`` first on the import path; ``no_model``: ``BOT_LLM=none``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     env["PYTHONPATH"] = str(src)
+    if no_model:
+        env["BOT_LLM"] = "none"
     return env
 
 
-def cold_round(src: Path, article: Path) -> dict[str, Any]:
+def cold_round(src: Path, article: Path, no_model: bool) -> dict[str, Any]:
     """Each step as its own ``python -m bot`` process on a fresh store; a failing step stops the run."""
     with tempfile.TemporaryDirectory(prefix="cli-latency-") as tmp:
-        return run_steps(src, article, Path(tmp), through_server=False)
+        return run_steps(src, article, Path(tmp), None, no_model)
 
 
-def run_steps(src: Path, article: Path, tmp: Path, through_server: bool) -> dict[str, Any]:
-    """The four steps as processes on the store in ``tmp``; with ``through_server`` each must
-    have used the running server (its stderr says so), else the round stops."""
-    env = clean_env(src)
+def run_steps(
+    src: Path, article: Path, tmp: Path, server: subprocess.Popen[bytes] | None, no_model: bool
+) -> dict[str, Any]:
+    """The steps as processes on the store in ``tmp``; with a ``server`` each must have used it
+    (its stderr says so), else the round stops, and its CPU time counts in the step's."""
+    through_server = server is not None
+    env = clean_env(src, no_model)
     commands = {
         "ingest": ["ingest", str(article)],
         "search": ["search", QUERY, "-k", "2"],
         "ask --no-llm": ["ask", "--no-llm", "--json", QUESTION],
         "ask": ["ask", "--json", QUESTION],
     }
+    if no_model:
+        del commands["ask"]
     times: dict[str, Any] = {"answers": []}
     for step, command in commands.items():
         argv = [sys.executable, "-m", "bot", "--home", str(tmp / "store"), *command]
+        cpu = children_cpu() + (process_cpu(server.pid) if server else 0.0)
         start = time.perf_counter()
-        done = subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True, timeout=1800)
         times[step] = time.perf_counter() - start
+        times[step + " cpu"] = children_cpu() + (process_cpu(server.pid) if server else 0.0) - cpu
         if done.returncode != 0:
             raise SystemExit(f"`bot {' '.join(command)}` failed: {done.stderr.strip()[-500:]}")
         if through_server != ("using the bot serve" in done.stderr):
@@ -119,7 +135,18 @@ def run_steps(src: Path, article: Path, tmp: Path, through_server: bool) -> dict
     return times
 
 
-def served_round(src: Path, article: Path) -> dict[str, Any]:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """A running process's CPU seconds so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def served_round(src: Path, article: Path, no_model: bool) -> dict[str, Any]:
     """The steps beside a ``bot serve`` on the same fresh store, once it has loaded everything."""
     with tempfile.TemporaryDirectory(prefix="cli-latency-served-") as tmp:
         store = Path(tmp) / "store"
@@ -128,10 +155,12 @@ def served_round(src: Path, article: Path) -> dict[str, Any]:
             port = s.getsockname()[1]
         log = (Path(tmp) / "serve.log").open("wb")
         argv = [sys.executable, "-m", "bot", "--home", str(store), "serve", "--port", str(port)]
-        server = subprocess.Popen(argv, env=clean_env(src), cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            argv, env=clean_env(src, no_model), cwd=tmp, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             wait_until_warm(server, store / "serve.json", Path(tmp) / "serve.log")
-            return run_steps(src, article, Path(tmp), through_server=True)
+            return run_steps(src, article, Path(tmp), server, no_model)
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -157,11 +186,11 @@ def wait_until_warm(server: subprocess.Popen[bytes], record: Path, log: Path, ti
     raise SystemExit("bot serve did not finish loading in time")
 
 
-def warm_round(src: Path, article: Path) -> dict[str, float]:
+def warm_round(src: Path, article: Path, no_model: bool) -> dict[str, float]:
     """The same steps in one process that has already loaded everything (a child process, so the
     ``--src`` checkout is the one imported)."""
     code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import cli_latency; cli_latency.warm_child()"
-    env = clean_env(src) | {"CLI_LATENCY_ARTICLE": str(article)}
+    env = clean_env(src, no_model) | {"CLI_LATENCY_ARTICLE": str(article)}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise SystemExit(f"warm round failed: {done.stderr.strip()[-500:]}")
@@ -181,7 +210,8 @@ def warm_child() -> None:
         warm_doc.write_text(
             "# Warm up\n\nThe Zorblat festival opened in Tallinn on Monday.\n", encoding="utf-8"
         )
-        bot = Bot(Config.from_env(env={}, home=Path(tmp) / "store"))
+        no_model = os.environ.get("BOT_LLM") == "none"
+        bot = Bot(Config.from_env(env={}, home=Path(tmp) / "store"), llm=None if no_model else "auto")
         bot.ingest([warm_doc])
         bot.warm_up()
         no_llm = Answerer(bot.config, bot.retriever, None, bot.embedder)
@@ -189,7 +219,7 @@ def warm_child() -> None:
             lambda: bot.ingest([article]),
             lambda: bot.search(QUERY, k=2),
             lambda: no_llm.ask(QUESTION, None, None),
-            lambda: bot.ask(QUESTION),
+            (lambda: None) if no_model else (lambda: bot.ask(QUESTION)),
         ]
         print(" ".join(f"{timed(step):.4f}" for step in steps))
 
@@ -201,24 +231,30 @@ def timed(step: Callable[[], object]) -> float:
 
 
 def table(cold: list[dict[str, Any]], warm: list[dict[str, Any]], served: list[dict[str, Any]]) -> str:
-    """Medians per step, and the issue's measure: ``bot ingest`` then ``bot ask`` (with the model)."""
-    head = "| step | new process (s) | of it outside the answer (s) |"
+    """Medians per step, and the issue's measures: ``bot ingest`` then ``bot search`` (the article
+    found) and then ``bot ask`` with the model (answered)."""
+    head = "| step | new process: wall / CPU (s) | of the wall, outside the answer (s) |"
     if served:
-        head += " new process, `bot serve` running (s) | of it outside the answer (s) |"
+        head += (
+            " `bot serve` running: wall / CPU with the server's (s) | of the wall, outside the answer (s) |"
+        )
     rows = [head + " warm, in process (s) |", "|---" * head.count("|") + "|"]
-    for step in [*STEPS, "ingest + ask"]:
-        row = f"| `bot {step}` |" if step in STEPS else "| `bot ingest` + `bot ask` |"
+    for step in [*STEPS, "ingest + search", "ingest + ask"]:
+        if step.split(" + ")[-1] not in cold[0]:
+            continue  # --no-model
+        row = f"| `bot {step}` |" if step in STEPS else f"| `bot {step.replace(' + ', '` + `bot ')}` |"
         for rounds in [cold, served] if served else [cold]:
             outside = f"{median(rounds, step + ' start-up'):.2f}" if step.startswith("ask") else "—"
-            row += f" {median(rounds, step):.2f} | {outside} |"
+            row += f" {median(rounds, step):.2f} / {median(rounds, step, ' cpu'):.2f} | {outside} |"
         rows.append(row + f" {median(warm, step):.3f} |")
     return "\n".join(rows)
 
 
-def median(rounds: list[dict[str, Any]], step: str) -> float:
-    if step == "ingest + ask":
-        return statistics.median(r["ingest"] + r["ask"] for r in rounds)
-    return statistics.median(r[step] for r in rounds)
+def median(rounds: list[dict[str, Any]], step: str, kind: str = "") -> float:
+    if " + " in step:
+        a, b = step.split(" + ")
+        return float(statistics.median(r[a + kind] + r[b + kind] for r in rounds))
+    return float(statistics.median(r[step + kind] for r in rounds))
 
 
 def machine() -> str:
