@@ -154,7 +154,9 @@ def served_round(src: Path, article: Path, no_model: bool) -> dict[str, Any]:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         log = (Path(tmp) / "serve.log").open("wb")
-        argv = [sys.executable, "-m", "bot", "--home", str(store), "serve", "--port", str(port)]
+        # --api: served by uvicorn, whose start has no probe of its own address to time out on an
+        # overloaded machine (gradio's launch does; the CLI service is the same either way).
+        argv = [sys.executable, "-m", "bot", "--home", str(store), "serve", "--api", "--port", str(port)]
         server = subprocess.Popen(
             argv, env=clean_env(src, no_model), cwd=tmp, stdout=log, stderr=subprocess.STDOUT
         )
