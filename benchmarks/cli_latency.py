@@ -181,9 +181,12 @@ def wait_until_warm(server: subprocess.Popen[bytes], record: Path, log: Path, ti
                 f"http://127.0.0.1:{info['port']}/status",
                 headers={"Authorization": f"Bearer {info['token']}"},
             )
-            with urllib.request.urlopen(request, timeout=5) as resp:
-                if json.loads(resp.read()).get("writes_warm"):
-                    return
+            try:
+                with urllib.request.urlopen(request, timeout=5) as resp:
+                    if json.loads(resp.read()).get("writes_warm"):
+                        return
+            except OSError:  # busy loading on a loaded machine: ask again
+                pass
         time.sleep(0.5)
     raise SystemExit("bot serve did not finish loading in time")
 
