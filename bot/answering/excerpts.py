@@ -68,8 +68,16 @@ class SentenceScorer:
         if not units:
             return []
         texts = [passages[i].text[s:e] for i, s, e in units]
-        vecs = self.vectors([query.text, *texts])
-        sims = vecs[1:] @ vecs[0]
+        # Which sentence answers the question is question-to-answer retrieval, the asymmetric case
+        # of the e5 model card ("query: " question, "passage: " sentence), not the symmetric one
+        # (two texts of one kind, both "query: "); and it is how the passages holding these
+        # sentences were found. The cache therefore holds passage-side vectors only.
+        if self.embedder.symmetric:  # one model call, as before: the two sides are embedded alike
+            vecs = self.vectors([query.text, *texts])
+            qvec, svecs = vecs[0], vecs[1:]
+        else:
+            qvec, svecs = self.embedder.embed_queries([query.text])[0], self.vectors(texts)
+        sims = svecs @ qvec
         q_words = query.words
         out = []
         for u, (i, s, e) in enumerate(units):

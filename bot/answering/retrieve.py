@@ -81,7 +81,7 @@ class Retriever:
     def _pool(self, query: Query) -> tuple[Query, list[Passage], float]:
         """The candidates, and the query with its reporting period dropped when nothing was
         reported then (the answer says which dates were applied)."""
-        qvec = self.embedder.embed([query.text])[0]
+        qvec = self.embedder.embed_queries([query.text])[0]
         embedded = time.perf_counter()
         pool = self._candidates(qvec, query.keywords, query.published)
         if query.published and not any(published_match(p, query.published) for p in pool):

@@ -1,7 +1,10 @@
 """The embedding interface, its factory, and the adapter llama-index needs.
 
-A back end is a class with ``embed(texts) -> np.ndarray`` (rows L2-normalised). The factory maps
-``BOT_EMBEDDER`` to a class imported lazily, so a new model is a new module plus one line here.
+A back end is a class with ``embed(texts) -> np.ndarray`` (rows L2-normalised) for what the store
+holds, and ``embed_queries(texts)`` for questions. The two differ only for models trained with
+asymmetric inputs (e5 wants "query: " before a question and "passage: " before a passage); for the
+others ``embed_queries`` is ``embed``. The factory maps ``BOT_EMBEDDER`` to a class imported lazily,
+so a new model is a new module plus one line here.
 """
 
 from __future__ import annotations
@@ -34,7 +37,19 @@ class Embedder(ABC):
 
     @abstractmethod
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Return a float32 array (len(texts), dim) of L2-normalised rows, in input order."""
+        """Passages (what the store holds): a float32 array (len(texts), dim) of L2-normalised rows,
+        in input order."""
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Questions, to be compared with vectors from ``embed``. Symmetric models (MiniLM, a server
+        of one) embed both sides alike, so the default is ``embed``; e5-style models override it."""
+        return self.embed(texts)
+
+    @property
+    def symmetric(self) -> bool:
+        """True when questions and passages are embedded alike (``embed_queries`` not overridden):
+        a caller may then embed both in one batch, as the sentence scorer does."""
+        return type(self).embed_queries is Embedder.embed_queries
 
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)
@@ -61,7 +76,7 @@ def _llama_index_adapter(embedder: Embedder) -> BaseEmbedding:
             self._inner = inner
 
         def _get_query_embedding(self, query: str) -> list[float]:
-            return [float(x) for x in self._inner.embed([query])[0]]
+            return [float(x) for x in self._inner.embed_queries([query])[0]]
 
         def _get_text_embedding(self, text: str) -> list[float]:
             return [float(x) for x in self._inner.embed([text])[0]]

@@ -140,6 +140,13 @@ def cmd_embed_server(args: argparse.Namespace) -> int:
     if config.embedder == "openai":
         raise BotError("bot embed-server serves an in-process model: unset BOT_EMBEDDER=openai here")
     embedder = make_embedder(config)
+    if not embedder.symmetric:
+        # /v1/embeddings does not say whether an input is a question or a passage, and our
+        # client would send questions embedded as passages: refuse rather than serve worse vectors.
+        raise BotError(
+            f"bot embed-server cannot serve {embedder.name}: it embeds questions and passages "
+            "differently, which the /v1/embeddings protocol does not carry; embed in process instead"
+        )
     server = EmbedServer((host, args.port), embedder, api_key)
     print(
         f"serving {embedder.name} (dim {embedder.dim}) at http://{host}:{args.port}/v1/embeddings",
