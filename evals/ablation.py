@@ -111,7 +111,7 @@ def exact_search(bot: Bot) -> Search:
     index = ExactIndex.from_store(bot.vectors)
 
     def search(q: str, k: int, as_of: date | None) -> tuple[list[Passage], float | None]:
-        return passages_for(bot, index.query(bot.embedder.embed([q])[0], k)), None
+        return passages_for(bot, index.query(bot.embedder.embed_queries([q])[0], k)), None
 
     return search
 

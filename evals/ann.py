@@ -168,7 +168,7 @@ def run(
     scale: Sequence[int],
 ) -> dict[str, Any]:
     config = bot.config
-    qvecs = bot.embedder.embed([q["question"] for q in questions])
+    qvecs = bot.embedder.embed_queries([q["question"] for q in questions])
     index = ExactIndex.from_store(bot.vectors)
     exact, _ = timed_queries(index.query, qvecs)
     rows = {"exact (numpy)": figures(bot, index.query, qvecs, exact, questions)}

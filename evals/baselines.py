@@ -53,7 +53,7 @@ def bm25_only(bot: Bot, question: str, k: int) -> SystemRun:
 def dense_only(bot: Bot, question: str, k: int) -> SystemRun:
     """Chroma cosine top-k of the question's embedding: what a plain vector RAG retrieves."""
     t0 = time.perf_counter()
-    hits = bot.vectors.query(bot.embedder.embed([question])[0], k)
+    hits = bot.vectors.query(bot.embedder.embed_queries([question])[0], k)
     ms = (time.perf_counter() - t0) * 1e3
     return SystemRun(passages_for(bot, hits), timings_ms={"retrieve": ms})
 

