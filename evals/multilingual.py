@@ -93,9 +93,7 @@ def realtimeqa(names: list[str], threads: int, work: Path, data: Path, n: int) -
     print(
         f"\nRealTimeQA: {len(questions)} answerable questions, {len(wanted)} articles ingested per embedder\n"
     )
-    rows = [
-        _realtimeqa_run(name, label, threads, work, subset, questions) for name, label in EMBEDDERS.items()
-    ]
+    rows = [_realtimeqa_run(name, EMBEDDERS[name], threads, work, subset, questions) for name in names]
     print(
         "| embedder | chunks | ingest chunks/s | answer recall@5, dense over own search results | answer recall@5, `bot search` |"
     )
