@@ -141,6 +141,7 @@ def test_sentence_with_the_asked_kind_ranks_first() -> None:
 
     class Flat:
         dim = 2
+        symmetric = True  # questions and sentences embedded alike, in one batch
 
         def embed(self, texts: list[str]) -> np.ndarray:
             return np.ones((len(texts), 2), np.float32) / np.sqrt(2)
