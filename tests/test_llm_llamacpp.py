@@ -169,14 +169,11 @@ def test_likelihood_scores_whole_options_and_leave_no_trace(real_llm: LlamaCppLL
     """The real model: the scores are log-probabilities of the whole option; the answer the model writes
     freely scores above a made-up one; scoring twice, around another question, gives the same numbers,
     and a free answer afterwards is the one it gave before (no cache left behind)."""
-    from bot.backends.likelihood import option_logprobs
-
     free = real_llm.complete(CHAT, 12)  # type: ignore[arg-type]
     options = ["Kevin McCarthy", "Patrick McHenry", "Tuesday", "Zzqx Blorf"]
-    with real_llm._lock:
-        first = option_logprobs(real_llm._llm, CHAT, options)  # type: ignore[arg-type]
-        option_logprobs(real_llm._llm, [{"role": "user", "content": "Name a colour."}], ["Red", "Blue"])
-        again = option_logprobs(real_llm._llm, CHAT, options)  # type: ignore[arg-type]
+    first = real_llm.option_scores(CHAT, options)  # type: ignore[arg-type]
+    real_llm.option_scores([{"role": "user", "content": "Name a colour."}], ["Red", "Blue"])
+    again = real_llm.option_scores(CHAT, options)  # type: ignore[arg-type]
     assert first == again
     assert all(s < 0 for s in first)
     assert first[3] < min(first[:3]) - 5  # a made-up name is far less likely than any excerpt phrase

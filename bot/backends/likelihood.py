@@ -12,12 +12,9 @@ generation, not ten prompts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from bot.backends.llm import Message
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -25,31 +22,16 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def chat_prompt(llama: Any, messages: Sequence[Message]) -> list[int]:
-    """The model's own chat template, tokenised as its chat completion does, ending where the
-    assistant's reply begins."""
-    from llama_cpp import llama_chat_format
+def option_logprobs(llama: Any, prompt: Sequence[int], options: Sequence[str]) -> list[float]:
+    """log P(option followed by the end of the turn | the chat's tokens ``prompt``), per option.
 
-    template = llama.metadata.get("tokenizer.chat_template")
-    if not template:
-        raise ValueError("the model file has no chat template")
-    eos = llama._model.token_get_text(llama.token_eos())
-    bos = llama._model.token_get_text(llama.token_bos())
-    formatter = llama_chat_format.Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
-    result = formatter(messages=list(messages))  # type: ignore[arg-type]
-    return list(llama.tokenize(result.prompt.encode(), add_bos=not result.added_special, special=True))
-
-
-def option_logprobs(llama: Any, messages: Sequence[Message], options: Sequence[str]) -> list[float]:
-    """log P(option followed by the end of the turn | the chat), per option, in order.
-
-    The caller holds the model's lock. The context is reset first, so the scores never depend on
-    an earlier question (the reason ``LlamaCppLLM._chat`` resets too).
+    ``prompt`` is the chat rendered by the model's template up to where the reply begins
+    (``LlamaCppLLM.prompt_tokens``). The caller holds the model's lock. The context is reset first,
+    so the scores never depend on an earlier question (the reason ``LlamaCppLLM._chat`` resets too).
     """
-    prompt = chat_prompt(llama, messages)
     end = llama.token_eos()
     llama.reset()
-    llama.eval(prompt)
+    llama.eval(list(prompt))
     n_past = llama.n_tokens
     vocab = llama.n_vocab()
     first = log_softmax(np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(vocab,)).copy())

@@ -118,13 +118,20 @@ class LlamaCppLLM(LLM):
         system = messages[0]["content"]
         if system not in self._starts and self._template is not None:
             marker = "\x00user text\x00"
-            rendered = self._template(messages=[messages[0], {"role": "user", "content": marker}])
-            head = rendered.prompt.split(marker)[0]
-            add_bos = not rendered.added_special  # as llama-cpp-python's chat handler tokenizes
-            self._starts[system] = list(
-                self._llm.tokenize(head.encode("utf-8"), add_bos=add_bos, special=True)
+            self._starts[system] = self.prompt_tokens(
+                [messages[0], {"role": "user", "content": marker}], until=marker
             )
         return self._starts.get(system, [])
+
+    def prompt_tokens(self, messages: list[Message], until: str | None = None) -> list[int]:
+        """The chat as ``create_chat_completion`` renders and tokenises it, ending where the reply
+        begins (or, with ``until``, just before that text)."""
+        if self._template is None:
+            raise LLMUnavailable(f"the model {self.name} has no chat template")
+        rendered = self._template(messages=list(messages))
+        text = rendered.prompt.split(until)[0] if until else rendered.prompt
+        add_bos = not rendered.added_special  # as llama-cpp-python's chat handler tokenizes
+        return list(self._llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True))
 
     @cached_property
     def _template(self) -> Any:
@@ -159,13 +166,17 @@ class LlamaCppLLM(LLM):
 
     def most_likely(self, messages: list[Message], options: list[str]) -> str:
         """The option the model finds likeliest as its whole reply (bot.backends.likelihood)."""
+        unique = list(dict.fromkeys(options))
+        scores = self.option_scores(messages, unique)
+        return unique[max(range(len(unique)), key=scores.__getitem__)]
+
+    def option_scores(self, messages: list[Message], options: list[str]) -> list[float]:
+        """log P(option, then end of turn | the chat) for each option, the prompt read once."""
         from bot.backends.likelihood import option_logprobs
 
-        unique = list(dict.fromkeys(options))
         with self._lock:
             self._held = None  # it evaluates its whole prompt at once: the start is not alone
-            scores = option_logprobs(self._llm, messages, unique)
-        return unique[max(range(len(unique)), key=scores.__getitem__)]
+            return option_logprobs(self._llm, self.prompt_tokens(messages), options)
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
         with self._lock:
