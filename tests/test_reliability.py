@@ -465,7 +465,11 @@ def test_kill_9_during_folder_ingest_then_rerun_completes_consistently(
         assert proc.returncode == -signal.SIGKILL
         state = catalog_state(config)
         ids, _ = chroma_state(config)
-        kills.append({"docs": len(state["docs"]), "chunks": len(state["chunk_ids"]), "vectors": len(ids)})
+        # A document whose batch was still being written at the kill is in the catalog but marked
+        # writing; the rerun forgets and re-adds it, so only the released ones must come back unchanged.
+        done_docs = set(state["docs"]) - set(state["pending"])
+        kills.append({"docs": len(state["docs"]), "released": len(done_docs), "chunks": len(state["chunk_ids"]),
+                      "vectors": len(ids)})  # fmt: skip
     assert kills[1]["docs"] > kills[0]["docs"]  # the second run resumed, it did not start over
 
     done = run_bot(
@@ -475,7 +479,7 @@ def test_kill_9_during_folder_ingest_then_rerun_completes_consistently(
     assert done.returncode == 0, done.stderr
     statuses = [json.loads(line)["status"] for line in done.stdout.splitlines()]
     assert len(statuses) == n_articles
-    assert statuses.count("unchanged") >= kills[1]["docs"]
+    assert statuses.count("unchanged") >= kills[1]["released"]
     assert set(statuses) <= {"added", "unchanged"}
     cat = assert_consistent(config)
     assert len(cat["docs"]) == n_articles
