@@ -107,6 +107,9 @@ class Config:
     # How many of the retrieved passages' best sentences the model reads (bot.answering.excerpts).
     context_sentences: int = 3
     context_chars: int = 1200  # and at most this many characters of them
+    # When the model's phrase from those sentences fails its checks (or it does not know), how many
+    # more readings of the next best unread sentences it gets before the answer is quoted or refused.
+    second_looks: int = 0
     # "compose": the model copies the answering phrase, a template makes the cited sentence (the
     # bundled small models); "generate": the model writes sentences, each kept only if a passage
     # supports it (larger models, which write checkable sentences). See bot.answer.
@@ -208,6 +211,8 @@ class Config:
             raise ConfigError("BOT_LLM_BATCH and BOT_LLM_UBATCH must be >= 1")
         if self.llm_flash_attn not in (0, 1) or self.llm_prefix_cache not in (0, 1):
             raise ConfigError("BOT_LLM_FLASH_ATTN and BOT_LLM_PREFIX_CACHE must be 0 or 1")
+        if not 0 <= self.second_looks <= 3:
+            raise ConfigError("BOT_SECOND_LOOKS must be between 0 and 3")
         if self.choose_names not in (0, 1):
             raise ConfigError("BOT_CHOOSE_NAMES must be 0 or 1")
         if self.llm_choose not in ("greedy", "likelihood"):

@@ -64,10 +64,17 @@ class SentenceScorer:
 
     def rank(self, question: Query | str, passages: list[Passage]) -> list[Excerpt]:
         query = Query.of(question)
-        units = [(i, s, e) for i, p in enumerate(passages) for s, e in split_sentences(p.text)]
+        # Neighbouring chunks overlap, so one sentence can come from two passages; it is read once
+        # (from the better-ranked passage), or it takes two of the model's few sentence slots.
+        units, texts, seen = [], [], set()
+        for i, p in enumerate(passages):
+            for s, e in split_sentences(p.text):
+                if p.text[s:e] not in seen:
+                    seen.add(p.text[s:e])
+                    units.append((i, s, e))
+                    texts.append(p.text[s:e])
         if not units:
             return []
-        texts = [passages[i].text[s:e] for i, s, e in units]
         # Which sentence answers the question is question-to-answer retrieval, the asymmetric case
         # of the e5 model card ("query: " question, "passage: " sentence), not the symmetric one
         # (two texts of one kind, both "query: "); and it is how the passages holding these
