@@ -287,3 +287,24 @@ def test_the_question_is_restated_only_when_the_cited_sentence_names_what_it_nam
         "Who was released in November 2023?"
     )
     assert released.text.endswith("were released in November 2023 [1]."), "names the sentence holds: restated"
+
+
+def test_a_trim_never_splits_a_name() -> None:
+    """The model's "Abu Marzouk" for a question naming Marzouk is the asked name echoed, not "Abu"."""
+    assert trim_echo("Marzouk travelled to Moscow to meet which Russian official?", "Abu Marzouk") == ""
+    assert trim_echo("Who stated that Trufanov was included?", "Alexander Trufanov") == ""
+    assert trim_echo("Which official did Marzouk meet?", "Mikhail Bogdanov") == "Mikhail Bogdanov"
+    assert trim_echo("Who was released in November 2023?", "Irina Tatti, Ron Krivoy were released") == (
+        "Irina Tatti, Ron Krivoy"
+    )
+
+
+def test_a_number_candidate_keeps_only_a_counted_word() -> None:
+    sentence = "On February 3 upon his arrival, 3 hostages and 12 million people, prices up 50% to 60%."
+    passage = Passage("n#0", "n", sentence, 0, len(sentence), title="Numbers")
+    found = [
+        c.text
+        for c in candidates("number", "How many were there?", [Excerpt(0, 0, len(sentence), 1.0)], [passage])
+    ]
+    assert "3 upon" not in found and "50% to" not in found
+    assert {"3", "3 hostages", "12 million people", "50%", "60%"} <= set(found)

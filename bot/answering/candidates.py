@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.answering.asked import RELEVANT_MIN, about_question, about_reporting
 from bot.answering.extract import byline
-from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
+from bot.language.lexicon import MONTH_NAMES, STOPWORDS, WEEKDAYS
 from bot.language.text import normalise, split_sentences
 
 if TYPE_CHECKING:
@@ -91,9 +91,22 @@ def _phrases(kind: str, sentence: str) -> list[str]:
     if kind == "date":
         return [m.group() for m in _DATE_SPAN.finditer(sentence)]
     if kind in ("number", "age", "duration"):
-        return [m.group().strip() for m in _NUMBER_SPAN.finditer(sentence)]
+        return [_without_glue(m.group().strip()) for m in _NUMBER_SPAN.finditer(sentence)]
     people = people_in(sentence)
     return ([_join(people)] if len(people) >= 2 else []) + _names(sentence)
+
+
+def _without_glue(number: str) -> str:
+    """A number with the word after it only when that word is what it counts: "3 hostages", but
+    "3" of "February 3 upon his arrival" and "50%" of "50% to 60%"."""
+    head, _, last = number.rpartition(" ")
+    return head if head and last.lower() in _GLUE else number
+
+
+_GLUE = STOPWORDS | frozenset(
+    """upon amid per via toward towards onto into within despite since until among across behind beyond
+    during through throughout under over above below near without versus vs like unlike""".split()  # noqa: SIM905
+)
 
 
 def _names(sentence: str) -> list[str]:

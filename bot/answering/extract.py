@@ -168,11 +168,21 @@ def trim_echo(question: str, phrase: str) -> str:
         tail += 1
     # One echoed head noun stays: "Junk fees" answers "Which type of fees ...?", "Junk" does not.
     if not (tail == 1 and tail < len(tokens) and normalise(tokens[-1]) in _asked_noun(question)):
-        tokens = tokens[: len(tokens) - tail]
+        keep = len(tokens) - tail
+        while 0 < keep < len(tokens) and _one_name(tokens[keep - 1], tokens[keep]):
+            keep -= 1  # "Abu Marzouk" for "... Marzouk ...?" is the asked name, not "Abu"
+        tokens = tokens[:keep]
     lead = 0
     while lead < len(tokens) - 1 and echoed(tokens[lead]):
         lead += 1  # "Abu Marzouk is senior Hamas political leader" -> "senior Hamas political leader"
+    while 0 < lead < len(tokens) and _one_name(tokens[lead - 1], tokens[lead]):
+        lead += 1
     return " ".join(tokens[lead:]).strip(" ,;:")
+
+
+def _one_name(left: str, right: str) -> bool:
+    """Two neighbouring words of one capitalised name ("Abu Marzouk"), which no trim may split."""
+    return left[:1].isupper() and right[:1].isupper() and left[-1:].isalnum()
 
 
 def _asked_noun(question: str) -> set[str]:

@@ -53,6 +53,8 @@ def verified_span(
         span: Span | None = Span(chosen.text, chosen.passage, chosen.start, chosen.end)
     else:
         trimmed = trim_echo(q.text, trim_echo(q.asked, phrase))
+        if not trimmed:
+            return None, f"the model's phrase {phrase!r} only restates the question"
         span = locate(trimmed, excerpts, passages, q.text) if trimmed else None
         if span is None and trimmed and wider:
             span = locate(trimmed, wider, passages, q.text)
