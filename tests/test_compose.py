@@ -74,3 +74,22 @@ def test_an_irregular_past_ends_the_asked_noun_phrase() -> None:
     assert (
         compose("Which team won the World Series?", "Texas Rangers") == "Texas Rangers won the World Series."
     )
+
+
+def test_a_date_or_number_comma_is_not_a_list() -> None:
+    assert (
+        compose("what date is on the TASS report", "February 10, 2025")
+        == "February 10, 2025 is on the TASS report."
+    )
+    assert compose("Who was released in November 2023?", "Irina Tatti, Ron Krivoy") == (
+        "Irina Tatti, Ron Krivoy were released in November 2023."
+    )
+
+
+def test_a_name_with_the_asked_title_is_not_restated_with_it() -> None:
+    """Not "Israeli Ambassador to Moscow Simona Halperin is israel's ambassador in moscow"."""
+    phrase = "Israeli Ambassador to Moscow Simona Halperin"
+    assert compose("who is israel's ambassador in moscow", phrase) == phrase + "."
+    assert compose("Who is the spokeswoman of the Foreign Ministry?", "Maria Zakharova") == (
+        "Maria Zakharova is the spokeswoman of the Foreign Ministry."
+    )

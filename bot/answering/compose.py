@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
+from bot.language.text import content_words
 
 _BE = {"is": "are", "was": "were", "has": "have"}
 _AUX = r"is|was|are|were|has|have|had|will|would|can|could|did|does|do"
@@ -62,7 +63,9 @@ def _finish(sentence: str) -> str:
 
 
 def _plural(phrase: str) -> bool:
-    return bool(re.search(r",|\band\b|&", phrase))
+    """A list ("X, Y and Z"), not a date's or a number's comma ("February 10, 2025", "1,200")."""
+    bare = re.sub(r"\d,\s?\d", "", phrase)
+    return bool(re.search(r",|\band\b|&", bare))
 
 
 def _agree(verb: str, phrase: str) -> str:
@@ -121,7 +124,15 @@ def _subject_question(q: str, phrase: str) -> str | None:
     first, _, tail = rest.partition(" ")
     if first.lower() in {"did", "does", "do", "will", "would", "can", "could"}:
         return None  # "Who did X meet" asks for an object: the phrase alone reads better
+    if first.lower() in _BE and _restates(tail, phrase):
+        return None  # "Who is Israel's ambassador in Moscow": "Ambassador to Moscow Simona Halperin" says it
     return f"{phrase} {_agree(first, phrase)} {tail}".strip()
+
+
+def _restates(role: str, phrase: str) -> bool:
+    """The phrase already carries most of the role the question names (its title before a name)."""
+    asked = set(content_words(role))
+    return bool(asked) and len(asked & set(content_words(phrase))) * 2 >= len(asked)
 
 
 # Where the asked noun phrase ends: an auxiliary, a regular past, or an irregular one ("Which Hamas
