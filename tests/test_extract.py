@@ -308,3 +308,14 @@ def test_a_number_candidate_keeps_only_a_counted_word() -> None:
     ]
     assert "3 upon" not in found and "50% to" not in found
     assert {"3", "3 hostages", "12 million people", "50%", "60%"} <= set(found)
+
+
+def test_a_number_candidate_drops_a_word_it_does_not_count() -> None:
+    sentence = (
+        "Some 19 overwhelming votes came, 5 million to 6 million people, three people, 2 men, $4 billion."
+    )
+    passage = Passage("n#0", "n", sentence, 0, len(sentence), title="Numbers")
+    excerpt = [Excerpt(0, 0, len(sentence), 1.0)]
+    found = [c.text for c in candidates("number", "How many were there?", excerpt, [passage])]
+    assert {"19", "5 million", "6 million people", "three people", "2 men", "$4 billion"} <= set(found)
+    assert "19 overwhelming" not in found and "5 million to" not in found

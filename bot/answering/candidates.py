@@ -97,10 +97,20 @@ def _phrases(kind: str, sentence: str) -> list[str]:
 
 
 def _without_glue(number: str) -> str:
-    """A number with the word after it only when that word is what it counts: "3 hostages", but
-    "3" of "February 3 upon his arrival" and "50%" of "50% to 60%"."""
+    """A number with the word after it only when that word is what it counts (a plural): "3
+    hostages", but "3" of "February 3 upon his arrival", "50%" of "50% to 60%", "19" of "19 overwhelming"."""
     head, _, last = number.rpartition(" ")
-    return head if head and last.lower() in _GLUE else number
+    if not head or last.lower() in _GLUE:
+        return head or number
+    if head[-1:].isalpha():  # "12 million people", "three people": the word is what they count
+        return number
+    return number if last.endswith("s") or last.lower() in _UNCOUNTED else head
+
+
+_UNCOUNTED = frozenset(
+    """people children men women police staff feet percent cent hundred thousand million billion
+    trillion""".split()  # noqa: SIM905
+)
 
 
 _GLUE = STOPWORDS | frozenset(
