@@ -319,3 +319,23 @@ def test_a_number_candidate_drops_a_word_it_does_not_count() -> None:
     found = [c.text for c in candidates("number", "How many were there?", excerpt, [passage])]
     assert {"19", "5 million", "6 million people", "three people", "2 men", "$4 billion"} <= set(found)
     assert "19 overwhelming" not in found and "5 million to" not in found
+
+
+def test_a_name_cut_short_is_completed_from_its_sentence() -> None:
+    from bot.answering.candidates import complete_name
+
+    assert complete_name("Trump", "Former President Donald Trump said he would skip it.") == "Donald Trump"
+    assert complete_name("Hall-Long", "Carney endorsed Lt. Gov. Bethany Hall-Long.") == "Bethany Hall-Long"
+    assert complete_name("Carlos Sainz", "Ferrari's Carlos Sainz Jr won.") == "Carlos Sainz Jr"
+    # A run that joins two names, or a phrase the sentence also writes alone, stays as it is.
+    assert complete_name("Halperin", "Israeli Ambassador to Moscow Simona Halperin said.") == "Halperin"
+    assert complete_name("Moscow", "Israeli Ambassador to Moscow Simona Halperin said.") == "Moscow"
+    assert complete_name("New York", "The New York Times said New York would ban it.") == "New York"
+
+
+def test_the_composed_answer_gives_the_full_name(corpus_home: Path) -> None:
+    answer = Bot(make_config(corpus_home), llm=FakeLLM("Marzouk")).ask(
+        "Which Hamas figure arrived in Moscow on February 3?"
+    )
+    assert answer.mode == "composed", answer.notes
+    assert answer.text.startswith("Abu Marzouk arrived in Moscow on February 3")

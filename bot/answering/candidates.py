@@ -183,6 +183,44 @@ def expand_to_list(phrase: str, sentence: str) -> str:
     return _join(people)
 
 
+def complete_name(phrase: str, sentence: str) -> str:
+    """A name the model cut short, as the sentence writes it in full: "Trump" -> "Donald Trump",
+    "Hall-Long" -> "Bethany Hall-Long" (titles dropped), "Carlos Sainz" -> "Carlos Sainz Jr",
+    "New York" -> "New York City".
+
+    Conservative, because a run of capitalised words can join two names ("Ambassador to Moscow
+    Simona Halperin"): a surname gains one first name, and a name gains a suffix (Jr, City); and
+    only when every run holding the phrase is the same one (a sentence that also writes the phrase
+    alone, "New York" beside "the New York Times", keeps it).
+    """
+    if not phrase[:1].isupper() or len(phrase.split()) > 4:
+        return phrase
+    pattern = re.compile(rf"(?<![\w'’-]){re.escape(phrase)}(?![\w'’-])")
+    holders = {m.group().strip() for m in _NAME_RUN.finditer(sentence) if pattern.search(m.group())}
+    if len(holders) != 1:
+        return phrase
+    tokens = holders.pop().split()
+    while len(tokens) > 1 and (
+        normalise(tokens[0]) in _TITLE_WORDS | _STARTERS
+        or _demonym(tokens[0])
+        or tokens[0].endswith(("'s", "’s"))
+    ):
+        tokens = tokens[1:]  # "Former President", "Israeli", "Ferrari's"
+    size = len(phrase.split())
+    at = next((k for k in range(len(tokens) - size + 1) if " ".join(tokens[k : k + size]) == phrase), None)
+    if at is None:
+        return phrase
+    before, after = tokens[:at], tokens[at + size :]
+    if after and not all(normalise(t) in _NAME_SUFFIXES for t in after):
+        return phrase
+    if before and (size > 1 or len(before) > 1):
+        return phrase
+    return " ".join(tokens)
+
+
+_NAME_SUFFIXES = frozenset("jr sr ii iii iv city".split())  # noqa: SIM905
+
+
 def names_something(phrase: str) -> bool:
     """A "who" answer holds a name, not only a nationality or a title ("Israeli", "spokeswoman")."""
     return any(

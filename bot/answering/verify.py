@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.answering.answertype import why_not_an_answer
 from bot.answering.asked import (
     RELEVANT_MIN,
+    TYPED_KINDS,
     about_question,
     about_reporting,
     asks_for_several,
@@ -24,7 +25,7 @@ from bot.answering.asked import (
     only_a_speaker,
     role_words,
 )
-from bot.answering.candidates import Candidate, expand_to_list, names_something, people_in
+from bot.answering.candidates import Candidate, complete_name, expand_to_list, names_something, people_in
 from bot.answering.cite import is_refusal
 from bot.answering.extract import Span, byline, clean_phrase, copied_run, found_text, locate, trim_echo
 from bot.answering.query import Query
@@ -67,8 +68,11 @@ def verified_span(
     problem = _why_not(q, span, passages, top)
     if problem:
         return None, f"the model's phrase {span.text!r} {problem}"
+    sentence = passages[span.passage].text[span.start : span.end]
+    if q.original.kind not in TYPED_KINDS and not span.from_byline:
+        span.text = complete_name(span.text, sentence)  # "Donald Trump", not the model's "Trump"
     if asks_for_several(q.asked) and not span.from_byline:
-        span.text = expand_to_list(span.text, passages[span.passage].text[span.start : span.end])
+        span.text = expand_to_list(span.text, sentence)
     return span, ""
 
 
