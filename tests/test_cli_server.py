@@ -150,6 +150,25 @@ def test_an_ingest_here_while_a_server_runs_says_the_server_will_miss_it(
     assert "will not find what is ingested here until it restarts" in err
 
 
+def test_remove_goes_through_the_server_and_reindex_refuses_beside_it(
+    service: CliService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article = tmp_path / "harbour.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    assert cli("ingest", str(article), capsys=capsys)[0] == 0
+    used = f"using the bot serve running on http://127.0.0.1:1/ (pid {os.getpid()})"
+    code, out, err = cli("remove", "harbour", "nosuch", capsys=capsys)
+    assert code == 1 and out == "removed: harbour\n" and used in err
+    assert err.splitlines()[-1] == "error: no document 'nosuch' (see `bot docs`)"
+    assert service.bot.catalog.doc("harbour") is None  # removed by the server's own Bot
+    code, out_here, err_here = cli("remove", "--local", "nosuch", capsys=capsys)
+    assert code == 1 and err_here.splitlines()[-1] == err.splitlines()[-1] and used not in err_here
+    assert "keeps the removed documents' vectors in its searches until it restarts" in err_here
+    code, out, err = cli("reindex", capsys=capsys)
+    assert code == 1 and out == "" and err.startswith("error: a bot serve is running on this store")
+    assert len(err.splitlines()) == 1
+
+
 def test_only_the_token_holder_is_served(service: CliService) -> None:
     record = service.record
     assert record is not None

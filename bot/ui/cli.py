@@ -21,7 +21,6 @@ from bot.ui import terminal
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from bot.index.ingest import IngestResult
     from bot.types import Answer
     from bot.ui.cli_client import ServerClient
 
@@ -84,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("url")
     f = feeds.add_parser("update", help="fetch every feed (conditional GET) and ingest its new items")
     f.add_argument("--json", action="store_true", help="one JSON line per item result")
+    _local_option(f)
     p.set_defaults(func=cmd_feeds)
 
     p = sub.add_parser("ask", help="answer a question with cited sources")
@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("remove", help="delete a document and all its chunks")
     p.add_argument("doc_ids", nargs="+")
+    _local_option(p)
     p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("serve", help="start the web chat")
@@ -227,26 +228,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     config, server = _server(args, answers=False, local=args.local or args.workers > 1)
     results = server.ingest(paths, urls) if server else None
     if results is None:
-        results = _ingest_here(args, config, paths, urls)
+        from bot.ui.cli_writes import ingest_here
+
+        results = ingest_here(args, config, paths, urls)
     terminal.print_ingest_results(results, args.json, config.home)
     return 0 if any(r.status != "failed" for r in results) else EXIT_ERROR
-
-
-def _ingest_here(
-    args: argparse.Namespace, config: Config, paths: list[Path], urls: list[str]
-) -> list[IngestResult]:
-    from bot.ui.cli_client import warn_if_server_misses_writes
-
-    warn_if_server_misses_writes(config)
-    bot = Bot.open(args.home)
-    progress = not args.json and sys.stderr.isatty()
-    if args.workers > 1 and paths:  # files are divided between worker processes; URLs are fetched here
-        from bot.index.parallel import ingest_in_workers
-
-        results = ingest_in_workers(bot.config, paths, args.workers)
-    else:
-        results = bot.ingest(paths, progress=progress) if paths else []
-    return results + (bot.ingest_urls(urls, progress=progress) if urls else [])
 
 
 def read_url_list(path: Path) -> list[str]:
@@ -262,9 +248,15 @@ def read_url_list(path: Path) -> list[str]:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
+    """``update`` ingests, so it goes through a running server (bot.ui.cli_writes); the others
+    only write the catalog's feed records."""
     from bot import feeds
     from bot.types import BotError
 
+    if args.action == "update":
+        from bot.ui.cli_writes import update_feeds
+
+        return update_feeds(args.home, *_server(args, answers=False), args.json)
     bot = Bot.open(args.home)
     if args.action == "add":
         feeds.check_feed_url(args.url)
@@ -276,25 +268,9 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         if not bot.catalog.remove_feed(args.url):
             raise BotError(f"not following {args.url} (see `bot feeds list`)")
         print(f"removed feed: {args.url} (its documents stay; `bot remove DOC_ID` deletes one)")
-    elif args.action == "list":
-        terminal.print_feeds(bot.catalog.feeds(), args.json)
     else:
-        return _feeds_update(bot, args.json)
+        terminal.print_feeds(bot.catalog.feeds(), args.json)
     return 0
-
-
-def _feeds_update(bot: Bot, as_json: bool) -> int:
-    from bot import feeds
-
-    if not bot.catalog.feeds():
-        print("no feeds yet: `bot feeds add URL`", file=sys.stderr)
-        return 0
-    reports = []
-    for record in bot.catalog.feeds():
-        report = feeds.update_feed(bot, record)
-        reports.append(report)
-        terminal.print_feed_report(report, as_json)
-    return 0 if any(r.status != "failed" for r in reports) else EXIT_ERROR
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -390,21 +366,17 @@ def cmd_copies(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    bot = Bot.open(args.home)
-    status = 0
-    for doc_id in args.doc_ids:
-        if bot.remove(doc_id):
-            print(f"removed: {doc_id}")
-        else:
-            print(f"error: no document {doc_id!r} (see `bot docs`)", file=sys.stderr)
-            status = EXIT_ERROR
-    return status
+    from bot.ui.cli_writes import remove
+
+    return remove(args.home, *_server(args, answers=False), args.doc_ids)
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     from bot.index.reindex import reindex
+    from bot.ui.cli_client import refuse_if_served
 
     config = Bot.open(args.home).config  # reads BOT_* and --home, checks the folder is writable
+    refuse_if_served(config, "reindex")  # it would rebuild the store under the server
     report = reindex(
         config,
         allow_missing=bool(getattr(args, "allow_missing", False)),

@@ -6,6 +6,9 @@ the process is alive and answers within a short timeout, it serves this very sto
 with this process's settings; it then says so in one line on stderr. Otherwise it says why and
 works in-process. ``--local`` or ``BOT_CLI_SERVER=off`` skip it. Only ``http.client`` is imported
 here, so a process that uses the server never imports chromadb or the models.
+
+Writes go through the server for a second reason: it is the one process that may write the
+embedded store while it runs (bot.ui.cli_server, bot.ui.cli_writes).
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Config
 from bot.index.ingest import IngestResult
 from bot.types import Answer, BotError, Citation, Passage
 from bot.ui.discovery import ServerRecord, differing_settings, pid_alive, read_record, remove_stale, store_key
+
+if TYPE_CHECKING:
+    from bot.feeds import FeedReport
 
 STATUS_TIMEOUT = 2.0  # a live server answers /status at once (its own thread); a stopped one never
 WORK_TIMEOUT = 600.0  # an answer on a loaded 2-core machine can take a minute
@@ -71,6 +77,17 @@ class ServerClient:
             results.append(IngestResult(**r))
         return results
 
+    def remove(self, doc_id: str) -> bool | None:
+        """Whether the document was there (and is gone now), as ``Bot.remove``."""
+        out = self._attempt("/remove", {"doc_id": doc_id})
+        return None if out is None else bool(out["removed"])
+
+    def update_feed(self, url: str) -> FeedReport | None:
+        """One followed feed updated by the server (one request a feed: each is printed as it
+        ends, and none waits for every feed of a long list)."""
+        out = self._attempt("/feeds/update", {"url": url})
+        return None if out is None else feed_report_from_dict(out["report"])
+
     def _attempt(self, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
         try:
             return self._call("POST", path, body, WORK_TIMEOUT)
@@ -111,6 +128,13 @@ def answer_from_dict(data: dict[str, Any]) -> Answer:
     return Answer(**fields)
 
 
+def feed_report_from_dict(data: dict[str, Any]) -> FeedReport:
+    """A FeedReport from ``dataclasses.asdict`` of one."""
+    from bot.feeds import FeedReport
+
+    return FeedReport(**{**data, "results": [IngestResult(**r) for r in data["results"]]})
+
+
 def find_server(config: Config, *, answers: bool, local: bool) -> ServerClient | None:
     """The running server to use for this store, or None (work in-process); one line on stderr
     says which, whenever a server is recorded here. ``answers`` False: the request reads no
@@ -141,14 +165,28 @@ def find_server(config: Config, *, answers: bool, local: bool) -> ServerClient |
     return client
 
 
-def warn_if_server_misses_writes(config: Config) -> None:
-    """An ingest in this process while a server runs on the store: the server will not find the
-    new passages by meaning until it restarts (its vector index is in its memory). Say so."""
+def warn_if_server_misses_writes(
+    config: Config, misses: str = "will not find what is ingested here", command: str = "ingest"
+) -> None:
+    """A write in this process while a server runs on the store: the server's vector index is in
+    its memory, so it ``misses`` the write until it restarts. Say so. (Not with a Chroma server,
+    which every process sees at once.)"""
     record = read_record(config)
     if record is not None and pid_alive(record.pid) and not config.chroma_url:
         note(
-            f"warning: the bot serve on {record.where} will not find what is ingested here until "
-            "it restarts (its vector index is in its memory); ingest without --local to go through it"
+            f"warning: the bot serve on {record.where} {misses} until it restarts "
+            f"(its vector index is in its memory); {command} without --local to go through it"
+        )
+
+
+def refuse_if_served(config: Config, command: str) -> None:
+    """``command`` rebuilds the store under any process that has it open: a running ``bot serve``
+    would go on answering from the old one. BotError while one runs, whatever ``--local`` says."""
+    record = read_record(config)
+    if record is not None and pid_alive(record.pid) and record.home == str(config.home.resolve()):
+        raise BotError(
+            f"a bot serve is running on this store ({record.where}): stop it before `bot {command}`, "
+            "which rebuilds the store under it"
         )
 
 

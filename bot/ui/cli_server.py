@@ -3,17 +3,18 @@
 Why: a new ``bot ask`` process spends seconds importing chromadb and loading the embedder and the
 answer model before it works; the server has them loaded. So ``bot serve`` also listens on
 127.0.0.1 (a port of its own, whatever ``--host`` the page uses), writes where in the store folder
-(bot.ui.discovery), and ``bot ask``/``search``/``ingest`` send their request here
-(bot.ui.cli_client).
+(bot.ui.discovery), and ``bot ask``/``search``/``ingest``/``remove``/``feeds update`` send their
+request here (bot.ui.cli_client, bot.ui.cli_writes).
 
-Why ingests go through the server too, rather than the server noticing the catalog changed: the
-embedded Chroma store keeps its vector index in the memory of the process that opened it. A
-chunk another process adds is in the catalog and in Chroma's files, but the server's dense search
-does not find it until it restarts (checked with chromadb 1.5: another process's ``add`` shows in
-the server's ``count()`` but not in its ``query()``), and Chroma does not support two processes
-writing one embedded store. Reopening the store before each answer would cost the load this
-service exists to avoid. So the server is the one writer, and what a CLI ingests through it is
-answerable by the next question at once.
+Why ingests, removals and feed updates go through the server too, rather than the server
+noticing the catalog changed: the embedded Chroma store keeps its vector index in the memory of the
+process that opened it. A chunk another process adds is in the catalog and in Chroma's files, but
+the server's dense search does not find it until it restarts (checked with chromadb 1.5: another
+process's ``add`` shows in the server's ``count()`` but not in its ``query()``; a ``delete`` shows
+in ``count()`` and ``get()``, while ``query()`` goes on returning the deleted id), and Chroma does
+not support two processes writing one embedded store. Reopening the store before each answer would
+cost the load this service exists to avoid. So the server is the one writer, and what a CLI
+ingests or removes through it is what the next question sees.
 
 Only a caller that can read the store folder has the bearer token (written 0600 beside the
 store): such a caller could already read and write the store itself, so naming files to ingest
@@ -124,6 +125,21 @@ class CliService:
         results += self.bot.ingest_urls(urls) if urls else []
         return {"results": [r.to_dict() for r in results]}
 
+    def remove(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"removed": self.bot.remove(str(body.get("doc_id", "")))}
+
+    def update_feed(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One followed feed (the CLI read the list; one dropped since is reported, not raised)."""
+        from bot import feeds
+
+        url = str(body.get("url", ""))
+        record = next((f for f in self.bot.catalog.feeds() if f.url == url), None)
+        if record is None:
+            report = feeds.FeedReport(url, status="failed", reason="not followed any more")
+        else:
+            report = feeds.update_feed(self.bot, record)
+        return {"report": dataclasses.asdict(report)}
+
     @cached_property
     def _extractive(self) -> Answerer:
         """``bot ask --no-llm``: the same retrieval and checks, quotes instead of the model."""
@@ -142,7 +158,13 @@ def _date(value: Any) -> date | None:
 
 
 def _handler_for(service: CliService) -> type[BaseHTTPRequestHandler]:
-    routes = {"/ask": service.ask, "/search": service.search, "/ingest": service.ingest}
+    routes = {
+        "/ask": service.ask,
+        "/search": service.search,
+        "/ingest": service.ingest,
+        "/remove": service.remove,
+        "/feeds/update": service.update_feed,
+    }
 
     class Handler(BaseHTTPRequestHandler):
         timeout = 30  # a client that connects and sends nothing does not hold a thread for ever
