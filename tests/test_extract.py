@@ -339,3 +339,24 @@ def test_the_composed_answer_gives_the_full_name(corpus_home: Path) -> None:
     )
     assert answer.mode == "composed", answer.notes
     assert answer.text.startswith("Abu Marzouk arrived in Moscow on February 3")
+
+
+def test_the_asked_title_itself_must_stand_next_to_the_name() -> None:
+    """ "Foreign Ministry Spokeswoman Maria Zakharova" was composed as "Russia's foreign minister"
+    (the stems of minister and ministry match); an envoy is still an ambassador."""
+    from bot.answering.asked import fills_role, role_head, role_words
+
+    lead = (
+        "Israeli Ambassador to Moscow Simona Halperin's biased assessment is surprising, Russian Foreign "
+        "Ministry Spokeswoman Maria Zakharova said."
+    )
+
+    def fills(question: str, phrase: str) -> bool:
+        return fills_role(role_words(question), phrase, lead, head=role_head(question))
+
+    assert role_head("Who is Russia's foreign minister?") == "minister"
+    assert role_head("Who is the prime minister of Israel?") == "minister"
+    assert not fills("Who is Russia's foreign minister?", "Maria Zakharova")
+    assert fills("Who is Russia's foreign ministry spokeswoman?", "Maria Zakharova")
+    assert fills("Who is the Israeli ambassador to Moscow?", "Simona Halperin")
+    assert fills("Who is Israel's envoy in Moscow?", "Simona Halperin")

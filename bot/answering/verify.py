@@ -23,6 +23,7 @@ from bot.answering.asked import (
     describes,
     fills_role,
     only_a_speaker,
+    role_head,
     role_words,
 )
 from bot.answering.candidates import Candidate, complete_name, expand_to_list, names_something, people_in
@@ -92,7 +93,7 @@ def _why_not(q: Query, span: Span, passages: list[Passage], top: Excerpt | None)
         return "names no one"
     if only_a_speaker(span.text):
         return "names a speaker, not what was said"
-    if not fills_role(role_words(q.asked), span.text, sentence):
+    if not fills_role(role_words(q.asked), span.text, sentence, head=role_head(q.asked)):
         return f"does not stand for {q.asked!r}"
     name = described_name(q.text)
     if name and not span.from_byline and not describes(name, span.text, sentence):
