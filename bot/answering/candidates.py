@@ -201,9 +201,7 @@ def complete_name(phrase: str, sentence: str) -> str:
         return phrase
     tokens = holders.pop().split()
     while len(tokens) > 1 and (
-        normalise(tokens[0]) in _TITLE_WORDS | _STARTERS
-        or _demonym(tokens[0])
-        or tokens[0].endswith(("'s", "’s"))
+        normalise(tokens[0]) in _NOT_A_NAME_START or _demonym(tokens[0]) or tokens[0].endswith(("'s", "’s"))
     ):
         tokens = tokens[1:]  # "Former President", "Israeli", "Ferrari's"
     size = len(phrase.split())
@@ -219,6 +217,7 @@ def complete_name(phrase: str, sentence: str) -> str:
 
 
 _NAME_SUFFIXES = frozenset("jr sr ii iii iv city".split())  # noqa: SIM905
+_NOT_A_NAME_START = _TITLE_WORDS | _STARTERS
 
 
 def names_something(phrase: str) -> bool:

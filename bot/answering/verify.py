@@ -57,10 +57,10 @@ def verified_span(
         trimmed = trim_echo(q.text, trim_echo(q.asked, phrase))
         if not trimmed:
             return None, f"the model's phrase {phrase!r} only restates the question"
-        span = locate(trimmed, excerpts, passages, q.text) if trimmed else None
-        if span is None and trimmed and wider:
+        span = locate(trimmed, excerpts, passages, q.text)
+        if span is None and wider:
             span = locate(trimmed, wider, passages, q.text)
-        if span is None and trimmed:  # the words it copied, without its paraphrase around them
+        if span is None:  # the words it copied, without its paraphrase around them
             run = copied_run(trimmed, [*excerpts, *(wider or [])], passages, q.asked)
             span = locate(run, [*excerpts, *(wider or [])], passages, q.text) if run else None
     if span is None:
