@@ -360,3 +360,34 @@ def test_the_asked_title_itself_must_stand_next_to_the_name() -> None:
     assert fills("Who is Russia's foreign ministry spokeswoman?", "Maria Zakharova")
     assert fills("Who is the Israeli ambassador to Moscow?", "Simona Halperin")
     assert fills("Who is Israel's envoy in Moscow?", "Simona Halperin")
+
+
+def test_a_count_of_people_is_the_listed_names_counted() -> None:
+    from bot.answering.query import Query
+    from bot.answering.verify import counted_span
+
+    def count(question: str) -> str | None:
+        span = counted_span(Query.build(question), EXCERPTS, [P])
+        return span.text if span else None
+
+    assert count("How many people were released in November 2023?") == (
+        "Four: Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar"
+    )
+    # A nationality counts only the names it stands before, not those joined by "as well as".
+    assert count("How many Russians were released in November 2023?") == (
+        "Three: Yelena Trufanova, Irina Tatti and Ron Krivoy"
+    )
+    # Names that only share a sentence are not a list; a count of things is not a count of names.
+    assert count("How many people did Marzouk meet in Moscow?") is None
+    assert count("How many hostages remain in Gaza?") is None
+    assert count("How many days did the pause last?") is None
+    assert count("Who was released in November 2023?") is None
+
+
+def test_a_count_question_the_model_cannot_answer_is_counted_from_the_list(corpus_home: Path) -> None:
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("I don't know."))
+    answer = bot.ask("How many people were released in November 2023?")
+    assert answer.text.startswith("Four: ") and answer.text.endswith("[1].") and answer.mode == "composed"
+    assert all(name in answer.text for name in NOVEMBER_NAMES)
+    cited = answer.citations[0]
+    assert "November 2023" in cited.passage.text[cited.quote_start : cited.quote_end]

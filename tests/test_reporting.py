@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.answering.query import Query
-from bot.answering.reporting import asks_for_the_source, reporting_span
+from bot.answering.reporting import asks_for_the_dateline, asks_for_the_source, reporting_span
 from bot.service import Bot
 from bot.types import Passage
 from tests.conftest import CORPUS, FakeLLM, make_config
@@ -85,3 +85,38 @@ def test_the_bot_answers_without_asking_the_model(tmp_path: Path) -> None:
 def test_a_question_without_names_needs_the_article_s_subject_words() -> None:
     assert reporting_span(Query.build("Which agency reported the hostage releases?"), passages()) is not None
     assert reporting_span(Query.build("Which agency reported the earthquake damage?"), passages()) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which city is the report on Halperin datelined?", "Where was the story about Zakharova filed from?"],
+)
+def test_the_dateline_place_comes_from_the_article(question: str) -> None:
+    span = reporting_span(Query.build(question), passages())
+    assert span is not None and span.text == "Moscow" and (span.passage, span.start) == (1, 0)
+
+
+def test_no_dateline_no_place() -> None:
+    plain = [
+        Passage(
+            "x#0", "x", LATER, 0, 80, title="Zakharova on Halperin", source="TASS", published="2025-02-10"
+        )
+    ]
+    assert reporting_span(Query.build("Which city is the report on Halperin datelined?"), plain) is None
+    assert not asks_for_the_dateline("Where did Marzouk arrive, according to the report?")
+
+
+def test_a_byline_question_is_not_refused_for_sharing_no_words_with_the_sentences(tmp_path: Path) -> None:
+    """The support gate measures the question's words against the article's sentences; "On what date
+    was the TASS report published?" has none of them but every name it asks about is in the article."""
+    llm = FakeLLM("I don't know")
+    bot = Bot(make_config(tmp_path / "store"), llm=llm)
+    bot.ingest([CORPUS])
+    for question, expected in [
+        ("On what date was the TASS report published?", "February 10, 2025"),
+        ("which city is the report datelined", "Moscow"),
+    ]:
+        answer = bot.ask(question, as_of=date(2025, 2, 20))
+        assert not answer.refused and expected in answer.text and answer.citations, question
+    assert not llm.calls
+    assert bot.ask("When was the report on the Mars landing published?", as_of=date(2025, 2, 20)).refused

@@ -36,6 +36,20 @@ def asks_for_the_source(question: str) -> bool:
     return about_reporting(question) and bool(_SOURCE_QUESTION.search(question))
 
 
+_DATELINE_QUESTION = re.compile(
+    r"\bdatelin\w*|\b(?:filed|reported|written|published|sent)\s+from\b|"
+    r"\b(?:which|what)\s+(?:city|town|place)\b.*\b(?:report|article|story|dispatch)\w*\s+(?:\w+\s+)?(?:filed|written|sent)\b",
+    re.I,
+)
+# "MOSCOW, February 10. /TASS/." or "WASHINGTON (AP) —": the place a wire story was filed from.
+_DATELINE_PLACE = re.compile(r"^\W*([A-Z][A-Z.'-]+(?:[ -][A-Z][A-Z.'-]+){0,3})\s*(?:,|\(|—|–|-\s)")
+
+
+def asks_for_the_dateline(question: str) -> bool:
+    """ "Which city is the report datelined?", "Where was the story filed from?"."""
+    return bool(_DATELINE_QUESTION.search(question))
+
+
 def asks_for_the_date_reported(q: Query) -> bool:
     """ "On what date did TASS report ...?", "When was the report on ... published?"."""
     return q.original.kind == "date" and about_reporting(q.text)
@@ -49,7 +63,9 @@ def reporting_span(q: Query, passages: list[Passage]) -> Span | None:
     """
     if not passages:
         return None
-    if asks_for_the_source(q.text):
+    if asks_for_the_dateline(q.text):
+        field = "dateline"
+    elif asks_for_the_source(q.text):
         field = "source"
     elif asks_for_the_date_reported(q):
         field = "published"
@@ -59,7 +75,12 @@ def reporting_span(q: Query, passages: list[Passage]) -> Span | None:
     # The article's own first chunk, when retrieved, starts with the dateline that the citation shows.
     index = next((i for i, p in enumerate(passages) if p.doc_id == top.doc_id and p.start == 0), 0)
     p = passages[index]
-    value = p.source if field == "source" else _spelled_date(p.published)
+    values = {
+        "source": p.source,
+        "published": _spelled_date(p.published),
+        "dateline": _dateline_place(p.text),
+    }
+    value = values[field]
     lead = _dateline_and_lead(p.text)
     article = " ".join(x.text for x in passages if x.doc_id == top.doc_id)
     if not value or lead is None or not _about(q, f"{p.title} {article}"):
@@ -69,7 +90,8 @@ def reporting_span(q: Query, passages: list[Passage]) -> Span | None:
 
 _REPORTING_WORDS = frozenset(
     """report reported reporting publish published publication wrote written write story article news
-    agency outlet newspaper paper source media wire service broadcaster date day first""".split()  # noqa: SIM905
+    agency outlet newspaper paper source media wire service broadcaster date day first dateline datelined
+    filed sent city town place""".split()  # noqa: SIM905
 )
 
 
@@ -92,6 +114,12 @@ def _dateline_and_lead(text: str, lead_words: int = 6) -> tuple[int, int] | None
         return None
     end = next((e for s, e in sentences if len(text[s:e].split()) >= lead_words), sentences[-1][1])
     return sentences[0][0], end
+
+
+def _dateline_place(text: str) -> str:
+    """ "MOSCOW, February 10." -> "Moscow"; "" when the passage does not open with a dateline."""
+    m = _DATELINE_PLACE.match(text)
+    return m.group(1).strip(" .").title() if m else ""
 
 
 def _spelled_date(published: str | None) -> str:

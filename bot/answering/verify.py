@@ -127,6 +127,78 @@ def listed_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> S
     return None
 
 
+_HOW_MANY = re.compile(r"^\W*(?:and\s+|so\s+)?how\s+many\s+([\w'’-]+)", re.I)
+_COUNTED_PEOPLE = frozenset(
+    """people persons hostages captives prisoners detainees compatriots citizens nationals children women
+    men relatives officials names individuals""".split()  # noqa: SIM905
+)
+_COUNT_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()  # noqa: SIM905
+# Where a list of one kind of people ends and others join it: "Russians A, B and C, as well as Israeli D".
+_LIST_BREAK = re.compile(r"\b(?:as well as|along with|together with|in addition to|besides)\b", re.I)
+
+
+def counted_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> Span | None:
+    """ "How many people were released in November 2023?" when the best sentence names them but never
+    counts them: the count of the people it lists, shown with their names ("Four: Yelena Trufanova,
+    ...") so the reader checks the count against the citation. A nationality counts only the names
+    it stands before ("Russians A, B and C, as well as Israeli D" holds three Russians); the
+    question's own names are not counted ("How many compatriots does Zakharova name ...?")."""
+    m = _HOW_MANY.match(q.asked)
+    if m is None:
+        return None
+    noun = m.group(1)
+    demonym = noun[:1].isupper() and noun.lower().endswith(("ans", "is", "ese", "ish"))
+    if noun.lower() not in _COUNTED_PEOPLE and not demonym:
+        return None
+    asked = {n.lower() for n in key_terms(q.text)}
+    for ex in sorted(excerpts, key=lambda x: -x.score)[:2]:
+        sentence = passages[ex.passage].text[ex.start : ex.end]
+        part = _people_part(sentence, noun if demonym else "")
+        people = _listed_run(part, [n for n in people_in(part) if not set(n.lower().split()) & asked])
+        if (
+            2 <= len(people) < len(_COUNT_WORDS)
+            and about_question(q.text, " ".join(people), sentence) >= RELEVANT_MIN
+        ):
+            listed = ", ".join(people[:-1]) + " and " + people[-1]
+            return Span(f"{_COUNT_WORDS[len(people)].title()}: {listed}", ex.passage, ex.start, ex.end)
+    return None
+
+
+_LIST_GAP = re.compile(r"^\s*(?:,|,?\s+and\b|,?\s+(?:as well as|along with|together with)\b)", re.I)
+
+
+def _listed_run(text: str, people: list[str]) -> list[str]:
+    """The longest run of names that the text joins as a list ("A, B (C's mother), D as well as
+    elderly E"), not names that only share a sentence ("Marzouk ... for a meeting with ... Bogdanov")."""
+    best: list[str] = []
+    run: list[str] = []
+    end = 0
+    for name in people:
+        at = text.find(name, end)
+        if at < 0:
+            continue
+        gap = re.sub(r"\([^)]*\)", "", text[end:at])
+        if run and _LIST_GAP.match(gap) and len(re.findall(r"\w+", gap)) <= 8:
+            run.append(name)
+        else:
+            run = [name]
+        best = run if len(run) > len(best) else best
+        end = at + len(name)
+    return list(best)
+
+
+def _people_part(sentence: str, demonym: str) -> str:
+    """The sentence from the nationality asked about to where others join the list ("" if it is absent)."""
+    if not demonym:
+        return sentence
+    at = re.search(rf"\b{re.escape(demonym.rstrip('s'))}s?\b", sentence, re.I)
+    if at is None:
+        return ""
+    rest = sentence[at.end() :]
+    cut = _LIST_BREAK.search(rest)
+    return rest[: cut.start()] if cut else rest
+
+
 def unsupported_names(question: str, span: Span, passages: list[Passage]) -> list[str]:
     """The question's names and numbers the cited sentence does not hold.
 
