@@ -166,6 +166,11 @@ def test_a_named_answer_must_fill_the_role_the_question_names() -> None:
     halperin = "Israeli Ambassador to Moscow Simona Halperin's biased assessment is surprising."
     assert fills_role(role_words("Who is the Israeli ambassador to Moscow?"), "Simona Halperin", halperin)
     assert only_a_speaker("Russian Foreign Ministry Spokeswoman Maria Zakharova said")
+    # Typed in lower case, the possessor's role is still a role ("who is israel's ambassador ...").
+    assert role_words("who is israel's ambassador to moscow") == role_words(
+        "Who is Israel's ambassador to Moscow?"
+    )
+    assert role_words("who is israel's ambassador to moscow") == ["ambassador", "moscow"]
 
 
 def test_false_premise_is_not_composed(corpus_home: Path) -> None:

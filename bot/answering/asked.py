@@ -129,9 +129,10 @@ def about_question(question: str, phrase: str, sentence: str, names_only: bool =
 
 
 # "Who is the prime minister of Israel?", and "Who is Israel's ambassador there?": the role is asked
-# of a possessor (a name with "'s"), so the phrase must stand next to the role's words too.
+# of a possessor (a name with "'s", capitalised or not: "who is russia's foreign minister" is the
+# same question), so the phrase must stand next to the role's words too.
 _ROLE_QUESTION = re.compile(
-    r"^\W*(?i:who) (?i:is|was|are|were) (?:(?i:the|a|an)|(?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*['’]s) (.+?)\W*$"
+    r"^\W*(?i:who) (?i:is|was|are|were) (?:(?i:the|a|an)|(?:[\w.-]+\s+){0,3}[\w.-]+['’]s) (.+?)\W*$"
 )
 
 
