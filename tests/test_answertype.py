@@ -27,6 +27,10 @@ from bot.backends.llm import LLM, Message
         ("How many hostages remain in Gaza?", "number"),
         ("How much did it cost?", "number"),
         ("Who is the Israeli ambassador to Moscow?", "name"),
+        ("What is the population of the Gaza Strip?", "number"),
+        ("Name one Israeli official who appealed to Russia.", "name"),
+        ("What is the name of the Israeli ambassador?", "name"),
+        ("Name the hostages freed in November 2023.", None),  # a list: read off the source
         ("Why was Trufanov included?", None),
         ("What did Zakharova say?", None),
     ],

@@ -30,7 +30,11 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "number",
-        re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|proportion|amount)\b", re.I),
+        re.compile(
+            r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|proportion|amount)\b|"
+            r"\bwhat (?:is|was|are|were) the (?:population|number|percentage|death toll|total|amount|price|cost)\b",
+            re.I,
+        ),
     ),
     (
         "place",
@@ -40,7 +44,15 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("name", re.compile(r"^\W*(?:who|whom|whose)\b|\bwho (?:is|was|are|were)\b", re.I)),
+    # "Name one official who ...": one name (not "Name the hostages", a list).
+    (
+        "name",
+        re.compile(
+            r"^\W*(?:who|whom|whose)\b|\bwho (?:is|was|are|were)\b|^\W*name (?:one|a|an|any)\b|"
+            r"\bwhat (?:is|was|are|were) (?:the )?names? of\b",
+            re.I,
+        ),
+    ),
 ]
 
 
