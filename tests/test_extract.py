@@ -396,3 +396,12 @@ def test_a_count_question_the_model_cannot_answer_is_counted_from_the_list(corpu
     assert all(name in answer.text for name in NOVEMBER_NAMES)
     cited = answer.citations[0]
     assert "November 2023" in cited.passage.text[cited.quote_start : cited.quote_end]
+
+
+def test_a_list_asked_by_nationality_keeps_only_that_nationality(corpus_home: Path) -> None:
+    """q25: "Which Russians were released?" named Yaffa Adar, an Israeli the sentence adds with "as well as"."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("Yelena Trufanova"))
+    answer = bot.ask("Which Russians were released in November 2023?")
+    assert all(n in answer.text for n in NOVEMBER_NAMES[:3]) and "Adar" not in answer.text, answer.text
+    answer = bot.ask("Who was released in November 2023?")
+    assert all(n in answer.text for n in NOVEMBER_NAMES), answer.text

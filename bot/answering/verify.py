@@ -73,7 +73,8 @@ def verified_span(
     if q.original.kind not in TYPED_KINDS and not span.from_byline:
         span.text = complete_name(span.text, sentence)  # "Donald Trump", not the model's "Trump"
     if asks_for_several(q.asked) and not span.from_byline:
-        span.text = expand_to_list(span.text, sentence)
+        # "Which Russians were released?": only the names the nationality stands before (q25).
+        span.text = expand_to_list(span.text, _people_part(sentence, asked_demonym(q.asked)))
     return span, ""
 
 
@@ -146,14 +147,13 @@ def counted_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> 
     m = _HOW_MANY.match(q.asked)
     if m is None:
         return None
-    noun = m.group(1)
-    demonym = noun[:1].isupper() and noun.lower().endswith(("ans", "is", "ese", "ish"))
-    if noun.lower() not in _COUNTED_PEOPLE and not demonym:
+    demonym = asked_demonym(q.asked)
+    if m.group(1).lower() not in _COUNTED_PEOPLE and not demonym:
         return None
     asked = {n.lower() for n in key_terms(q.text)}
     for ex in sorted(excerpts, key=lambda x: -x.score)[:2]:
         sentence = passages[ex.passage].text[ex.start : ex.end]
-        part = _people_part(sentence, noun if demonym else "")
+        part = _people_part(sentence, demonym)
         people = _listed_run(part, [n for n in people_in(part) if not set(n.lower().split()) & asked])
         if (
             2 <= len(people) < len(_COUNT_WORDS)
@@ -185,6 +185,15 @@ def _listed_run(text: str, people: list[str]) -> list[str]:
         best = run if len(run) > len(best) else best
         end = at + len(name)
     return list(best)
+
+
+_DEMONYM_ASKED = re.compile(r"\b(?i:which|what|how many)\s+([A-Z][\w'’-]*(?:ans|is|ese|ish))\b")
+
+
+def asked_demonym(question: str) -> str:
+    """ "Which Russians ...", "How many Israelis ...": the nationality asked about, or ""."""
+    m = _DEMONYM_ASKED.search(question)
+    return m.group(1) if m else ""
 
 
 def _people_part(sentence: str, demonym: str) -> str:
