@@ -27,6 +27,7 @@ from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
 from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, Span, byline, found_text
 from bot.answering.query import Query
 from bot.answering.reporting import reporting_span
+from bot.answering.titled import titled_span
 from bot.answering.verify import counted_span, listed_span, unsupported_names, verified_span
 from bot.types import Answer, BotError, Citation, Passage
 
@@ -185,6 +186,9 @@ class Answerer:
             if span is None and (counted := counted_span(q, first, passages)) is not None:
                 answer.notes.append("counted the people the cited sentence names")
                 span, mode = counted, "counted"
+            if span is None and (titled := titled_span(q, first, passages)) is not None:
+                answer.notes.append("the one name written with the asked title")
+                span, mode = titled, "titled"
         if span is None and asks_for_a_thing(q.asked):
             # A name, place, date or number question whose phrase failed every check is refused, not
             # answered with a quoted sentence: such quotes were right 3 times in 32 on RealTimeQA,
@@ -260,13 +264,13 @@ class Answerer:
         choice) is shown as it is, not set in the question's words: "Which countries brokered ...?"
         must not become "X and Y brokered ...".
         """
-        restated = mode == "composed" and not unsupported_names(q.asked, span, passages)
+        restated = mode in ("composed", "titled") and not unsupported_names(q.asked, span, passages)
         if mode == "composed" and not restated:
             answer.notes.append("the phrase alone: the cited sentence does not name all the question names")
         sentence = compose(q.asked, span.text) if restated else compose("", span.text)
         answer.text = f"{sentence[:-1]} [1]{sentence[-1]}"
         answer.citations = [Citation(1, passages[span.passage], span.start, span.end)]
-        answer.mode = "composed" if mode == "counted" else mode  # a count is a sentence the bot wrote
+        answer.mode = "composed" if mode in ("counted", "titled") else mode  # sentences the bot wrote
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         return answer
 

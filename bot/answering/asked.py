@@ -166,7 +166,7 @@ def fills_role(
         return True
     tokens = [stem(normalise(t)) for t in re.findall(r"[\w'’-]+", sentence)]
     target = [stem(normalise(t)) for t in re.findall(r"[\w'’-]+", phrase)]
-    titles = _TITLE_SYNONYMS.get(head, {head}) if head else set()
+    titles = title_synonyms(head) if head else set()
     for i in range(len(tokens) - len(target) + 1):
         if tokens[i : i + len(target)] == target:
             near = set(content_words(" ".join(tokens[max(0, i - window) : i + len(target) + window])))
@@ -175,6 +175,11 @@ def fills_role(
             if sum(matches_term(w, near) for w in words) >= max(1, round(0.6 * len(words))):
                 return True
     return False
+
+
+def title_synonyms(head: str) -> set[str]:
+    """The stems a title may be written with: "envoy" for "ambassador", "spokesman" for "spokeswoman"."""
+    return _TITLE_SYNONYMS.get(head, {head})
 
 
 def _synonyms(*groups: str) -> dict[str, set[str]]:

@@ -34,13 +34,13 @@ class Candidate:
 
 # Words that head a name run but are not the name: titles, ministries, demonyms ("Russians Yelena
 # Trufanova", "Foreign Ministry Spokeswoman Maria Zakharova" also yield "Yelena Trufanova", ...).
-_TITLE_WORDS = frozenset(
+TITLE_WORDS = frozenset(
     """president minister ministry foreign deputy spokeswoman spokesman spokesperson ambassador prime
     secretary general senator governor chairman chairwoman ceo director leader king queen prince pope
     judge justice mayor commander chief officer representative speaker sen rep gov gen mr mrs ms dr
     senior former acting interim vice state national federal house senate""".split()  # noqa: SIM905
 )
-_NAME_RUN = re.compile(
+NAME_RUN = re.compile(
     r"\b[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|(?:of|de|al|bin|van|von|la|le|da)\b(?=\s+[A-Z])))*"
 )
 _MONTH = (
@@ -122,14 +122,14 @@ _GLUE = STOPWORDS | frozenset(
 def _names(sentence: str) -> list[str]:
     """Capitalised runs, and each run without its leading titles and demonyms."""
     found: list[str] = []
-    for m in _NAME_RUN.finditer(sentence):
+    for m in NAME_RUN.finditer(sentence):
         run = m.group().strip()
         at_start = not sentence[: m.start()].strip()
         tokens = run.split()
         if at_start and len(tokens) == 1 and normalise(tokens[0]) in _STARTERS:
             continue
         core = tokens[:]
-        while len(core) > 1 and (normalise(core[0]) in _TITLE_WORDS or _demonym(core[0])):
+        while len(core) > 1 and (normalise(core[0]) in TITLE_WORDS or _demonym(core[0])):
             core = core[1:]
         for variant in (" ".join(tokens), " ".join(core)):
             if variant and normalise(variant) not in _STARTERS and variant not in found:
@@ -143,13 +143,13 @@ _STARTERS = frozenset(
 )
 
 
-def _person_like(name: str) -> bool:
+def person_like(name: str) -> bool:
     """Two or three capitalised words, none a title or demonym, not a possessive: "Irina Tatti"."""
     tokens = name.split()
     return (
         2 <= len(tokens) <= 3
         and not name.endswith(("'s", "’s"))
-        and not any(normalise(t) in _TITLE_WORDS or _demonym(t) for t in tokens)
+        and not any(normalise(t) in TITLE_WORDS or _demonym(t) for t in tokens)
     )
 
 
@@ -171,7 +171,7 @@ def _join(names: list[str]) -> str:
 
 def people_in(sentence: str) -> list[str]:
     """The person-like names of a sentence, in order ("Yelena Trufanova", "Irina Tatti", ...)."""
-    return [n for n in _names(sentence) if _person_like(n)]
+    return [n for n in _names(sentence) if person_like(n)]
 
 
 def expand_to_list(phrase: str, sentence: str) -> str:
@@ -196,7 +196,7 @@ def complete_name(phrase: str, sentence: str) -> str:
     if not phrase[:1].isupper() or len(phrase.split()) > 4:
         return phrase
     pattern = re.compile(rf"(?<![\w'’-]){re.escape(phrase)}(?![\w'’-])")
-    holders = {m.group().strip() for m in _NAME_RUN.finditer(sentence) if pattern.search(m.group())}
+    holders = {m.group().strip() for m in NAME_RUN.finditer(sentence) if pattern.search(m.group())}
     if len(holders) != 1:
         return phrase
     tokens = holders.pop().split()
@@ -217,12 +217,12 @@ def complete_name(phrase: str, sentence: str) -> str:
 
 
 _NAME_SUFFIXES = frozenset("jr sr ii iii iv city".split())  # noqa: SIM905
-_NOT_A_NAME_START = _TITLE_WORDS | _STARTERS
+_NOT_A_NAME_START = TITLE_WORDS | _STARTERS
 
 
 def names_something(phrase: str) -> bool:
     """A "who" answer holds a name, not only a nationality or a title ("Israeli", "spokeswoman")."""
     return any(
-        not _demonym(t) and normalise(t) not in _TITLE_WORDS and t[:1].isupper()
+        not _demonym(t) and normalise(t) not in TITLE_WORDS and t[:1].isupper()
         for t in re.findall(r"[\w'’-]+", phrase)
     )

@@ -1,0 +1,74 @@
+"""A role question answered from the title written before a name, when the model's phrase failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answering.excerpts import Excerpt
+from bot.answering.query import Query
+from bot.answering.titled import title_before, titled_span
+from bot.service import Bot
+from bot.types import Passage
+from tests.conftest import FakeLLM, make_config
+
+LEAD = (
+    "Israeli Ambassador to Moscow Simona Halperin's biased assessment of Russia's contribution to the release "
+    "of Hamas hostages is surprising, Russian Foreign Ministry Spokeswoman Maria Zakharova said."
+)
+MEETING = (
+    "Abu Marzouk arrived in Moscow for a meeting with the Russian president's special representative, "
+    "Deputy Foreign Minister Mikhail Bogdanov."
+)
+TEXT = f"{LEAD} {MEETING}"
+P = Passage(
+    "d#0", "d", TEXT, 0, len(TEXT), title="Zakharova on Halperin", source="TASS", published="2025-02-10"
+)
+EXCERPTS = [Excerpt(0, 0, len(LEAD), 1.0), Excerpt(0, len(LEAD) + 1, len(TEXT), 0.8)]
+
+
+def named(question: str) -> str | None:
+    span = titled_span(Query.build(question), EXCERPTS, [P])
+    return span.text if span else None
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Who is the spokeswoman of the Russian Foreign Ministry?", "Maria Zakharova"),
+        ("Who is Israel's ambassador to Moscow?", "Simona Halperin"),
+        ("who is the israeli envoy in moscow", "Simona Halperin"),  # a listed synonym, lower case
+        ("Who is Russia's deputy foreign minister?", "Mikhail Bogdanov"),  # the qualifier is asked
+    ],
+)
+def test_the_name_written_with_the_asked_title(question: str, name: str) -> None:
+    assert named(question) == name
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is Russia's foreign minister?",  # only a deputy foreign minister is named
+        "Who is the prime minister of Israel?",
+        "Who is the US ambassador to Moscow?",  # the title is there, the country is not
+        "who is the US ambassador to Moscow",
+        "Who was released in November 2023?",  # not a role question
+    ],
+)
+def test_no_name_when_no_title_is_the_asked_one(question: str) -> None:
+    assert named(question) is None
+
+
+def test_the_title_run_before_a_name() -> None:
+    assert title_before(LEAD, "Simona Halperin") == ["Israeli", "Ambassador", "to", "Moscow"]
+    assert title_before(LEAD, "Maria Zakharova") == ["Russian", "Foreign", "Ministry", "Spokeswoman"]
+    assert title_before(MEETING, "Abu Marzouk") == []
+
+
+def test_a_role_question_the_model_misreads_is_answered_by_the_title(corpus_home: Path) -> None:
+    """q03: the model wrote "Israeli Foreign Ministry spokeswoman" and the answer was a refusal."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("Israeli Foreign Ministry spokeswoman"))
+    answer = bot.ask("Who is the spokeswoman of the Russian Foreign Ministry?")
+    assert answer.text == "Maria Zakharova is the spokeswoman of the Russian Foreign Ministry [1]."
+    assert answer.mode == "composed" and not answer.refused
