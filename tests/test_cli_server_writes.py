@@ -119,6 +119,13 @@ def test_remove_goes_through_the_running_server_and_reindex_refuses(served: Serv
     assert done.stderr.startswith("error: a bot serve is running on this store (http://127.0.0.1:")
     assert "stop it before `bot reindex`" in done.stderr
     assert not list(served.home.parent.glob("home.old-*"))
+    # So is a second server on the same store (the first stays the one the CLI talks to).
+    from tests.test_app import free_port
+
+    done = served.bot("serve", "--port", str(free_port()))
+    assert done.returncode == 1 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "stop it before `bot serve`, or open its page" in done.stderr
+    assert json.loads((served.home / "serve.json").read_text())["pid"] == served.proc.pid
     assert served.proc.poll() is None
 
 

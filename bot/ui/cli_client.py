@@ -179,14 +179,15 @@ def warn_if_server_misses_writes(
         )
 
 
-def refuse_if_served(config: Config, command: str) -> None:
-    """``command`` rebuilds the store under any process that has it open: a running ``bot serve``
-    would go on answering from the old one. BotError while one runs, whatever ``--local`` says."""
+def refuse_if_served(config: Config, command: str, why: str = "which rebuilds the store under it") -> None:
+    """``command`` must not run beside a ``bot serve`` of the same store: ``reindex`` rebuilds the
+    store under it (it would go on answering from the old one), and a second ``serve`` would be a
+    second process writing the embedded Chroma store, which Chroma does not support. BotError while
+    one runs, whatever ``--local`` says."""
     record = read_record(config)
     if record is not None and pid_alive(record.pid) and record.home == str(config.home.resolve()):
         raise BotError(
-            f"a bot serve is running on this store ({record.where}): stop it before `bot {command}`, "
-            "which rebuilds the store under it"
+            f"a bot serve is running on this store ({record.where}): stop it before `bot {command}`, {why}"
         )
 
 

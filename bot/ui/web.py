@@ -147,7 +147,14 @@ def launch_options(config: Config, auth: tuple[str, str] | None = None) -> dict[
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.ui.cli_client import refuse_if_served
+
     bot = Bot.open(args.home)
+    refuse_if_served(
+        bot.config,
+        "serve",
+        "or open its page: two servers would both write this store (another BOT_HOME is another store)",
+    )
     host, port = args.host or bot.config.host, args.port or bot.config.port
     auth = resolve_auth(host, bot.config, args.no_auth)
     if (
