@@ -178,3 +178,16 @@ def test_a_hedge_starting_the_question_s_second_sentence_is_not_a_name() -> None
     assert missing_subject("The strike began this week. How many Kaiser nurses walked out?", found) == [
         "kaiser"
     ]
+
+
+def test_a_surname_in_the_sentence_stands_for_the_full_name_in_the_question() -> None:
+    """RealTimeQA: "junk fees" for "President Joe Biden unveiled new efforts to crack down on which type
+    of fees?" was set aside because its sentence says "Biden", not "President Joe Biden"."""
+    from bot.answering.asked import RELEVANT_MIN, about_question
+
+    question = "President Joe Biden unveiled new efforts to crack down on which type of fees?"
+    sentence = "Biden said he was cracking down on so-called junk fees at airlines, hotels and banks."
+    assert about_question(question, "junk fees", sentence) >= RELEVANT_MIN
+    # A first name, or a title alone, is not the person.
+    assert about_question(question, "junk fees", "Joe said fees were cut.") < RELEVANT_MIN
+    assert about_question(question, "junk fees", "The president spoke about fees.") < RELEVANT_MIN

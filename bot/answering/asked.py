@@ -122,10 +122,23 @@ def about_question(question: str, phrase: str, sentence: str, names_only: bool =
         wanted = [w for w in wanted if w in names]
         return sum(w in present for w in wanted) / len(wanted) if wanted else 0.0
     hits = {w: (w in present) if w in names else matches_term(w, present) for w in wanted}
+    for run in _name_runs(question):  # "Biden" in the sentence stands for "President Joe Biden"
+        if run[-1] in present:
+            hits.update({w: True for w in run if w in hits})
     others = [w for w in wanted if w not in names]
     if others and not any(hits[w] for w in others):
         return 0.0  # the names, but not what the question says of them ("released", "arrive")
     return sum(hits.values()) / len(wanted)
+
+
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)+")
+
+
+def _name_runs(question: str) -> list[list[str]]:
+    """The question's multi-word names as its content words ("President Joe Biden" -> president,
+    joe, biden): news names a person in full once and by the surname after that."""
+    runs = [content_words(m.group()) for m in _CAPITALISED_RUN.finditer(question)]
+    return [list(r) for r in runs if len(r) >= 2]
 
 
 # "Who is the prime minister of Israel?", and "Who is Israel's ambassador there?": the role is asked
