@@ -72,3 +72,25 @@ def test_a_role_question_the_model_misreads_is_answered_by_the_title(corpus_home
     answer = bot.ask("Who is the spokeswoman of the Russian Foreign Ministry?")
     assert answer.text == "Maria Zakharova is the spokeswoman of the Russian Foreign Ministry [1]."
     assert answer.mode == "composed" and not answer.refused
+
+
+def test_a_description_question_gets_the_title_written_before_the_name() -> None:
+    from bot.answering.titled import described_span
+
+    def described(question: str) -> str | None:
+        span = described_span(Query.build(question), EXCERPTS, [P])
+        return span.text if span else None
+
+    assert described("Who is Mikhail Bogdanov?") == "Deputy Foreign Minister"
+    assert described("What is Maria Zakharova's job?") == "Russian Foreign Ministry Spokeswoman"
+    assert described("Who is Abu Marzouk?") is None  # no title is written before the name here
+    assert described("Who was released in November 2023?") is None
+
+
+def test_a_description_the_model_restates_is_answered_by_the_title(corpus_home: Path) -> None:
+    """q05: the model wrote "Mikhail Bogdanov is Deputy Foreign Minister Mikhail Bogdanov"."""
+    bot = Bot(
+        make_config(corpus_home), llm=FakeLLM("Mikhail Bogdanov is Deputy Foreign Minister Mikhail Bogdanov")
+    )
+    answer = bot.ask("Who is Mikhail Bogdanov?")
+    assert answer.text == "Mikhail Bogdanov is Deputy Foreign Minister [1]." and answer.mode == "composed"

@@ -27,7 +27,7 @@ from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
 from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, Span, byline, found_text
 from bot.answering.query import Query
 from bot.answering.reporting import reporting_span
-from bot.answering.titled import titled_span
+from bot.answering.titled import described_span, titled_span
 from bot.answering.verify import counted_span, listed_span, unsupported_names, verified_span
 from bot.types import Answer, BotError, Citation, Passage
 
@@ -189,6 +189,9 @@ class Answerer:
             if span is None and (titled := titled_span(q, first, passages)) is not None:
                 answer.notes.append("the one name written with the asked title")
                 span, mode = titled, "titled"
+            if span is None and (title := described_span(q, first, passages)) is not None:
+                answer.notes.append("the title written before the asked name")
+                span, mode = title, "titled"
         if span is None and asks_for_a_thing(q.asked):
             # A name, place, date or number question whose phrase failed every check is refused, not
             # answered with a quoted sentence: such quotes were right 3 times in 32 on RealTimeQA,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.answering.asked import fills_role, role_head, role_words, title_synonyms
+from bot.answering.asked import described_name, fills_role, role_head, role_words, title_synonyms
 from bot.answering.candidates import NAME_RUN, TITLE_WORDS, people_in, person_like
 from bot.answering.extract import Span
 from bot.language.text import normalise, stem
@@ -54,6 +54,22 @@ def titled_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> S
     return next(iter(found.values())) if len(found) == 1 else None
 
 
+def described_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> Span | None:
+    """ "Who is Mikhail Bogdanov?" when the model's phrase failed (the gold set's q05: it wrote
+    "Mikhail Bogdanov is Deputy Foreign Minister Mikhail Bogdanov"): the title written before the
+    name, "Deputy Foreign Minister", when it is a title of two or more words holding a title word
+    ("leader" alone, cut from "senior Hamas political leader", is not)."""
+    name = described_name(q.asked)
+    if not name:
+        return None
+    for ex in sorted(excerpts, key=lambda x: -x.score)[:3]:
+        sentence = passages[ex.passage].text[ex.start : ex.end]
+        title = title_before(sentence, name) if name in sentence else []
+        if len(title) >= 2 and any(normalise(t) in TITLE_WORDS for t in title):
+            return Span(" ".join(title), ex.passage, ex.start, ex.end)
+    return None
+
+
 def _titled_names(sentence: str) -> list[str]:
     """The sentence's person names, and the last two words of each capitalised run ("Israeli
     Ambassador" + "Moscow Simona Halperin's" holds "Simona Halperin", which ``people_in`` skips)."""
@@ -91,7 +107,7 @@ def title_before(sentence: str, name: str) -> list[str]:
     at = sentence.find(name)
     if at < 0:
         return []
-    tokens = re.findall(r"[\w'’-]+", sentence[:at])
+    tokens = re.findall(r"[\w'’-]+", re.split(r"[,;:()\"“”]|\.\s", sentence[:at])[-1])  # not past a comma
     run: list[str] = []
     for token in reversed(tokens[-_TITLE_TOKENS:]):
         low = normalise(token)
