@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.answering.answerer import UNVERIFIED_TEXT
+from bot.config import Config
 from bot.service import Bot
 from bot.types import BotError
 from tests.conftest import CORPUS, NOVEMBER_NAMES, FakeLLM, make_config
@@ -89,10 +90,22 @@ def test_remove_makes_a_document_unretrievable(tmp_path: Path) -> None:
 
 
 def test_store_refuses_another_chunking(tmp_path: Path) -> None:
-    Bot(make_config(tmp_path / "s"), llm=None).ingest([CORPUS])
-    other = Bot(make_config(tmp_path / "s", chunk_size=120, chunk_overlap=20), llm=None)
-    with pytest.raises(BotError, match="reindex"):
+    built = make_config(tmp_path / "s", chunk_size=120, chunk_overlap=20)  # e.g. an older default
+    Bot(built, llm=None).ingest([CORPUS])
+    other = Bot(make_config(tmp_path / "s"), llm=None)  # today's defaults
+    with pytest.raises(BotError, match="reindex") as refused:
         other.ingest([CORPUS])
+    with pytest.raises(BotError, match="reindex"):
+        other.search("Who was released in November 2023?")  # searching is refused as well
+    # The message names the exact command that rebuilds the store, and the settings that keep it
+    # as built; those settings, given as they are written, open it.
+    message = str(refused.value)
+    assert f"`bot --home {built.home} reindex`" in message
+    assert "BOT_CHUNK_SIZE=120 BOT_CHUNK_OVERLAP=20 in the environment" in message
+    assert "BOT_CHUNK_TITLE" not in message and "BOT_EMBEDDER" not in message
+    env = {"BOT_CHUNK_SIZE": "120", "BOT_CHUNK_OVERLAP": "20"}
+    kept = Bot(Config.from_env(env=env, home=built.home, cache_dir=built.cache_dir), llm=None)
+    assert kept.search("Who was released in November 2023?").passages
 
 
 def test_no_network_during_ingest_and_ask(tmp_path: Path, no_network: list[object]) -> None:

@@ -24,6 +24,7 @@ from bot.index.records import (
     chunk_meta,
     content_hash,
     embed_text,
+    identity_mismatch,
     indexed_title,
     keep_original,
     store_identity,
@@ -367,11 +368,7 @@ class Indexer:
         identity = store_identity(self.config, self.embedder)
         found = self.catalog.set_meta_default("identity", identity)
         if found != identity:
-            raise StoreError(
-                f"the store at {self.config.home} was built with {found}; this configuration uses "
-                f"{identity} ({self.embedder.where}). Run `bot reindex` to rebuild it, or point "
-                "BOT_HOME at another store."
-            )
+            raise StoreError(identity_mismatch(self.config, found, identity, self.embedder.where))
 
 
 def _progress_bar(enabled: bool) -> Any:

@@ -75,6 +75,33 @@ def store_identity(config: Config, embedder: Embedder) -> str:
     return f"embedder={embedder.name} chunks={config.chunk_size}/{config.chunk_overlap}{untitled}"
 
 
+def identity_mismatch(config: Config, found: str, identity: str, where: str) -> str:
+    """What to tell a user whose store was built with ``found`` and who opened it with ``identity``:
+    the exact command that rebuilds it with this configuration, and the settings that keep using
+    it as built (a store from before the defaults moved to 384/48 chunks says 200/40)."""
+    import re
+    import shlex
+
+    home = shlex.quote(str(config.home))
+    keep = []
+    chunks = re.search(r"\bchunks=(\d+)/(\d+)", found)
+    if chunks and (int(chunks[1]), int(chunks[2])) != (config.chunk_size, config.chunk_overlap):
+        keep.append(f"BOT_CHUNK_SIZE={chunks[1]} BOT_CHUNK_OVERLAP={chunks[2]}")
+    untitled = " title=0" in f"{found} "
+    if chunks and untitled != (not config.chunk_title):
+        keep.append(f"BOT_CHUNK_TITLE={0 if untitled else 1}")
+    embedder = re.search(r"\bembedder=(\S+)", found)
+    if embedder and f"embedder={embedder[1]} " not in f"{identity} ":
+        keep.append(f"the embedder it was built with ({embedder[1]}; see BOT_EMBEDDER)")
+    keep_it = f"; or keep using it as built, with {' and '.join(keep)} in the environment" if keep else ""
+    return (
+        f"the store at {config.home} was built with {found}; this configuration uses {identity} "
+        f"({where}). Rebuild it with this configuration: `bot --home {home} reindex` (stop `bot "
+        f"serve` on it first; this re-embeds every kept article, about as long as ingesting them "
+        f"again){keep_it}; or point BOT_HOME at another store."
+    )
+
+
 def chunk_meta(article: Article, chunk: Chunk) -> dict[str, Any]:
     from bot.index.catalog import day_number
 
