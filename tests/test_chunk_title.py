@@ -81,6 +81,7 @@ def test_title_setting_is_validated_and_read_from_the_environment(tmp_path: Path
     default = Config.from_env(env={}, home=tmp_path)
     assert default.chunk_title == 1
     # Stores built before the setting existed (with the title) keep their identity: no reindex asked.
-    assert store_identity(default, HashEmbedder()) == "embedder=hash-384 chunks=200/40"
+    chunks = f"{default.chunk_size}/{default.chunk_overlap}"
+    assert store_identity(default, HashEmbedder()) == f"embedder=hash-384 chunks={chunks}"
     with pytest.raises(ConfigError, match="BOT_CHUNK_TITLE"):
         Config.from_env(env={"BOT_CHUNK_TITLE": "2"}, home=tmp_path)
