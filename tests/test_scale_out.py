@@ -87,7 +87,8 @@ def test_the_bot_on_a_postgres_catalog(pg_url: str, tmp_path: Path) -> None:
     assert bot.remove(results[1].doc_id)
     assert bot.catalog.count() == (1, n_chunks - results[1].chunks)
     bot.catalog.close()
-    with pytest.raises(StoreError, match="bot reindex"):  # the shared catalog records the store's identity
+    # The shared catalog records the store's identity.
+    with pytest.raises(StoreError, match=r"`bot --home .+ reindex`"):
         Bot(config.with_(chunk_size=96, chunk_overlap=16), llm=None).search(NOVEMBER)
     proc = cli("docs", "--json", env={"BOT_HOME": str(config.home), "BOT_CATALOG_URL": pg_url})
     assert proc.returncode == 0, proc.stderr
