@@ -93,7 +93,7 @@ def _phrases(kind: str, sentence: str) -> list[str]:
     if kind in ("number", "age", "duration"):
         return [_without_glue(m.group().strip()) for m in _NUMBER_SPAN.finditer(sentence)]
     people = people_in(sentence)
-    return ([_join(people)] if len(people) >= 2 else []) + _names(sentence)
+    return ([join_names(people)] if len(people) >= 2 else []) + _names(sentence)
 
 
 def _without_glue(number: str) -> str:
@@ -165,7 +165,7 @@ def _demonym(word: str) -> bool:
     return (w.endswith(("ian", "ese", "ish")) and len(w) > 4) or w in _DEMONYMS_IN_I
 
 
-def _join(names: list[str]) -> str:
+def join_names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -180,7 +180,7 @@ def expand_to_list(phrase: str, sentence: str) -> str:
     named = [n for n in people if normalise(n) in normalise(phrase) or normalise(phrase) in normalise(n)]
     if not named or len(people) < 2:
         return phrase
-    return _join(people)
+    return join_names(people)
 
 
 def complete_name(phrase: str, sentence: str) -> str:

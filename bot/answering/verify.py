@@ -26,7 +26,14 @@ from bot.answering.asked import (
     role_head,
     role_words,
 )
-from bot.answering.candidates import Candidate, complete_name, expand_to_list, names_something, people_in
+from bot.answering.candidates import (
+    Candidate,
+    complete_name,
+    expand_to_list,
+    join_names,
+    names_something,
+    people_in,
+)
 from bot.answering.cite import is_refusal
 from bot.answering.extract import Span, byline, clean_phrase, copied_run, found_text, locate, trim_echo
 from bot.answering.query import Query
@@ -159,8 +166,8 @@ def counted_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> 
             2 <= len(people) < len(_COUNT_WORDS)
             and about_question(q.text, " ".join(people), sentence) >= RELEVANT_MIN
         ):
-            listed = ", ".join(people[:-1]) + " and " + people[-1]
-            return Span(f"{_COUNT_WORDS[len(people)].title()}: {listed}", ex.passage, ex.start, ex.end)
+            count = _COUNT_WORDS[len(people)].title()
+            return Span(f"{count}: {join_names(people)}", ex.passage, ex.start, ex.end)
     return None
 
 
