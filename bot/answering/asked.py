@@ -221,3 +221,50 @@ _SPEECH_END = re.compile(
 def only_a_speaker(phrase: str) -> bool:
     """ "Maria Zakharova said" answers who spoke, never what was said."""
     return bool(_SPEECH_END.search(phrase))
+
+
+# "Which Israeli minister thanked ...": the words after "which"/"what" up to the verb describe the
+# answer (its kind), not what the question says of it; a verb or auxiliary ends them.
+_WH_HEAD = re.compile(r"\b(?:which|what|how many|how much)\b((?:\s+[\w'’-]+){0,4})", re.I)
+_HEAD_STOP = re.compile(
+    r"^(?:is|was|are|were|be|been|did|does|do|has|have|had|will|would|can|could|should|may|might|"
+    r"\w+ed|to|of|in|on|at|for|from|by|with|that|who|which)$",
+    re.I,
+)
+# Verbs a question uses about the article rather than the events ("what nationality does the
+# article give him", "how does Zakharova describe ..."): never what the question asks of its names.
+_ARTICLE_VERBS = frozenset(
+    stem(w)
+    for w in "give gives call calls describe describes mention list name per".split()  # noqa: SIM905
+)
+
+
+def predicate_words(question: str) -> list[str]:
+    """What the question says of its names: its content words without the names, the generic
+    words and the asked kind ("Which Israeli minister thanked Russia for its help?" -> thanked,
+    help). A sentence holding none of them does not say it, whatever names it shares: "Maria
+    Zakharova thanked Russia for its help" was composed from a sentence holding neither word
+    (sixth sealed set)."""
+    if described_name(question):
+        return []  # "Who is Abu Marzouk?": ``describes`` checks the description
+    head: set[str] = set()
+    m = _WH_HEAD.search(question)
+    if m:
+        for token in m.group(1).split():
+            if _HEAD_STOP.match(token):
+                break
+            head.update(content_words(token))
+    names = key_terms(question)
+    return [
+        w
+        for w in dict.fromkeys(content_words(question))
+        if w not in names and w not in GENERIC_WORDS and w not in head and w not in _ARTICLE_VERBS
+    ]
+
+
+def says_predicate(question: str, text: str) -> bool:
+    """``text`` holds one of the question's predicate words (by stem, "freed" for "freed", "arrival"
+    for "arrived"), or the question has none."""
+    wanted = predicate_words(question)
+    present = set(content_words(text)) | key_terms(text)
+    return not wanted or any(matches_term(w, present) for w in wanted)

@@ -25,6 +25,7 @@ from bot.answering.asked import (
     only_a_speaker,
     role_head,
     role_words,
+    says_predicate,
 )
 from bot.answering.candidates import (
     Candidate,
@@ -37,7 +38,7 @@ from bot.answering.candidates import (
 from bot.answering.cite import is_refusal
 from bot.answering.extract import Span, byline, clean_phrase, copied_run, found_text, locate, trim_echo
 from bot.answering.query import Query
-from bot.language.text import content_words, key_terms
+from bot.language.text import content_words, key_terms, split_sentences
 
 if TYPE_CHECKING:
     from bot.answering.excerpts import Excerpt
@@ -97,6 +98,10 @@ def _why_not(q: Query, span: Span, passages: list[Passage], top: Excerpt | None)
         best and about_question(q.text, span.text, context, names_only=True) >= RELEVANT_MIN
     ):
         return "stands in a sentence about something else"
+    if not span.from_byline and not says_predicate(
+        q.text, f"{p.title} {sentence} {_continued(passages, span.passage, span.end)}"
+    ):
+        return "stands in a sentence that does not say what the question asks of its names"
     if q.original.kind == "name" and not described_name(q.asked) and not names_something(span.text):
         return "names no one"
     if only_a_speaker(span.text):
@@ -113,6 +118,26 @@ def _why_not(q: Query, span: Span, passages: list[Passage], top: Excerpt | None)
     if problem and problem.startswith("is about what nothing found") and q.asked != q.text:
         problem = why_not_an_answer(q, span.text, found)
     return f"was set aside: it {problem}" if problem else None
+
+
+_PRONOUN_START = re.compile(r"^\W*(?:he|she|they|it|his|her|their)\b", re.I)
+
+
+def _continued(passages: list[Passage], index: int, end: int) -> str:
+    """The next sentence when it goes on about the same person ("... Abu Marzouk arrived in Moscow.
+    He said that ..."): what the question says of a name may stand there, in this chunk or the next."""
+    p = passages[index]
+    at = p.start + end  # in the article
+    later = sorted(
+        (x for x in passages if x.doc_id == p.doc_id and p.start < x.start <= at + 3 < x.end + 3),
+        key=lambda x: x.start,
+    )
+    for x in [p, *later]:
+        following = next(((s, e) for s, e in split_sentences(x.text) if x.start + s >= at), None)
+        if following is not None:
+            text = x.text[following[0] : following[1]]
+            return text if _PRONOUN_START.match(text) else ""
+    return ""
 
 
 _PEOPLE = re.compile(
