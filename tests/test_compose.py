@@ -7,6 +7,22 @@ import pytest
 from bot.answering.compose import compose
 
 CASES = [
+    # an attribution is not restated where the phrase goes
+    (
+        "When did Abu Marzouk arrive in Moscow, according to the report?",
+        "February 3",
+        "Abu Marzouk arrived in Moscow on February 3.",
+    ),
+    (
+        "Per the article, who was released in November 2023?",
+        "Yaffa Adar",
+        "Yaffa Adar was released in November 2023.",
+    ),
+    (  # "in the article" is where they are named: kept
+        "Which Russian officials are named in the article?",
+        "Maria Zakharova and Mikhail Bogdanov",
+        "Maria Zakharova and Mikhail Bogdanov are named in the article.",
+    ),
     (
         "Who was released in November 2023?",
         "Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from bot.answering.asked import without_attribution
 from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
 from bot.language.text import content_words
 
@@ -40,7 +41,10 @@ _IRREGULAR = {
 
 def compose(question: str, phrase: str) -> str:
     """One sentence answering ``question`` with ``phrase`` (no citation marker, ends in a full stop)."""
-    q = " ".join(question.strip().split()).rstrip("?").strip()
+    # "When did X arrive, according to the report?": the citation says where; the sentence says what
+    # ("X arrived in Moscow on February 3", not "X arrived in Moscow, according to the report on ...").
+    q = without_attribution(" ".join(question.strip().split()), sources=True, in_text=False)
+    q = q.rstrip("?").strip(" ,")
     phrase = phrase.strip().rstrip(".")
     if _COMPOUND.search(q):
         return _finish(phrase)  # "Who ..., and when ...?": a template would restate half of it

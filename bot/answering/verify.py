@@ -25,6 +25,7 @@ from bot.answering.asked import (
     only_a_speaker,
     role_head,
     role_words,
+    without_attribution,
 )
 from bot.answering.candidates import (
     Candidate,
@@ -229,4 +230,5 @@ def unsupported_names(question: str, span: Span, passages: list[Passage]) -> lis
         return []
     sentence = passages[span.passage].text[span.start : span.end]
     present = key_terms(sentence) | set(content_words(sentence))
-    return sorted(t for t in key_terms(question) if t not in present)
+    asked = without_attribution(question)  # "Per the article, when ...": "Per" is no name
+    return sorted(t for t in key_terms(asked) if t not in present)
