@@ -166,11 +166,17 @@ def describes(name: str, phrase: str, sentence: str, gap: int = 3) -> bool:
     return any(w.startswith(surname) for w in near)
 
 
-def about_question(question: str, phrase: str, sentence: str, names_only: bool = False) -> float:
+def about_question(
+    question: str, phrase: str, sentence: str, names_only: bool = False, synonyms: bool = False
+) -> float:
     """Share of the question's words (not the phrase's, not generic ones) the sentence holds.
 
     A phrase the excerpts hold is not yet an answer: "Zakharova" stands in many sentences, but not
-    in one that says who was released. Paraphrases count through shared stems ("arrived"/"arrival").
+    in one that says who was released. Paraphrases count through shared stems ("arrived"/"arrival"),
+    and with ``synonyms`` through a listed synonym ("freed"/"released"): only for a check that asks
+    more of the sentence than its words (a list of people to count), since a synonym makes more
+    sentences look relevant (a heading "... release of hostages" passed "the hostages" for "Name
+    the people freed ...").
     """
     question = without_attribution(question)  # "per the report": where it is written, not what is asked
     own = set(content_words(phrase))
@@ -182,7 +188,7 @@ def about_question(question: str, phrase: str, sentence: str, names_only: bool =
     if names_only:
         wanted = [w for w in wanted if w in names]
         return sum(w in present for w in wanted) / len(wanted) if wanted else 0.0
-    hits = {w: (w in present) if w in names else matches_term(w, present) for w in wanted}
+    hits = {w: (w in present) if w in names else _matches(w, present, synonyms) for w in wanted}
     for run in _name_runs(question):  # "Biden" in the sentence stands for "President Joe Biden"
         if run[-1] in present:
             hits.update({w: True for w in run if w in hits})
@@ -190,6 +196,13 @@ def about_question(question: str, phrase: str, sentence: str, names_only: bool =
     if others and not any(hits[w] for w in others):
         return 0.0  # the names, but not what the question says of them ("released", "arrive")
     return sum(hits.values()) / len(wanted)
+
+
+def _matches(word: str, present: set[str], synonyms: bool) -> bool:
+    """A question word in the sentence, by a shared stem or a listed synonym ("freed" / "released")."""
+    if matches_term(word, present):
+        return True
+    return synonyms and any(matches_term(s, present) for s in _EVENT_SYNONYMS.get(word, ()))
 
 
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)+")
@@ -264,6 +277,9 @@ def _synonyms(*groups: str) -> dict[str, set[str]]:
             table[w] = words
     return table
 
+
+# The corpus' events told in other words: "How many hostages were freed" of "... were released".
+_EVENT_SYNONYMS = _synonyms("release released freed liberated liberate")
 
 _TITLE_SYNONYMS = _synonyms(
     "ambassador envoy",
