@@ -7,6 +7,24 @@ import pytest
 from bot.answering.compose import compose
 
 CASES = [
+    # a description asked in other shapes: the name, "is", the phrase
+    (
+        "Simona Halperin holds what post?",
+        "Israeli Ambassador to Moscow",
+        "Simona Halperin is Israeli Ambassador to Moscow.",
+    ),
+    (
+        "In what capacity does Maria Zakharova speak here?",
+        "Russian Foreign Ministry Spokeswoman",
+        "Maria Zakharova is Russian Foreign Ministry Spokeswoman.",
+    ),
+    (
+        "mikhail bogdanov - what positions does he hold",
+        "special representative and Deputy Foreign Minister",
+        "Mikhail Bogdanov is a special representative and Deputy Foreign Minister.",
+    ),
+    ("What post did Bogdanov hold then?", "deputy minister", "Deputy minister."),  # "then": not a shape
+    ("What post did Bogdanov hold?", "deputy minister", "Bogdanov was a deputy minister."),
     # an attribution is not restated where the phrase goes
     (
         "When did Abu Marzouk arrive in Moscow, according to the report?",

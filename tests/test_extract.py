@@ -90,7 +90,58 @@ def test_a_description_must_stand_next_to_its_name() -> None:
     assert described_name("Who is Abu Marzouk?") == "Abu Marzouk"
     assert described_name("Who was released in November 2023?") is None
     assert describes("Abu Marzouk", "senior Hamas political leader", ARRIVAL)
+    assert describes("mikhail bogdanov", "Deputy Foreign Minister", ARRIVAL)  # typed in lower case
     assert not describes("Maria Zakharova", "senior Hamas political leader", ARRIVAL)
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "several"),
+    [
+        ("Simona Halperin holds what post?", "Simona Halperin", False),
+        ("In what capacity does Maria Zakharova speak here?", "Maria Zakharova", False),
+        ("in what capacity did bogdanov meet marzouk", "bogdanov", False),
+        ("What position does Mikhail Bogdanov hold?", "Mikhail Bogdanov", False),
+        ("Which office does Bogdanov hold?", "Bogdanov", False),
+        ("What title does Halperin have?", "Halperin", False),
+        ("What is Halperin's title?", "Halperin", False),
+        ("what's maria zakharova's job", "maria zakharova", False),
+        ("What is the title of Simona Halperin?", "Simona Halperin", False),
+        ("Maria Zakharova serves in what capacity?", "Maria Zakharova", False),
+        ("Simona Halperin - what is her post?", "Simona Halperin", False),
+        ("Bogdanov: what is his job?", "Bogdanov", False),
+        ("What is Maria Zakharova's job, according to the report?", "Maria Zakharova", False),
+        ("mikhail bogdanov - what positions does he hold", "mikhail bogdanov", True),
+        ("What posts does Mikhail Bogdanov hold?", "Mikhail Bogdanov", True),
+        ("Mikhail Bogdanov holds what posts?", "Mikhail Bogdanov", True),
+        ("mikhail bogdanov's job titles per the report", "mikhail bogdanov", True),
+    ],
+)
+def test_a_role_asked_in_other_shapes_is_a_description(question: str, name: str, several: bool) -> None:
+    from bot.answering.asked import asks_for_several_roles
+
+    assert described_name(question) == name
+    assert asks_for_several_roles(question) is several
+    assert not asks_for_a_name(question)  # a description, not a name the excerpts list
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What post does he hold?",  # a pronoun: the follow-up rewrite names him first
+        "What position does the ambassador hold?",  # a role, not a name
+        "What position does Russia hold on the ceasefire?",  # a stance
+        "What is the position of Russia on the ceasefire?",
+        "what is the role of russia",
+        "Russia's role",
+        "What role did Russia play?",
+        "Which post was attacked?",
+        "In what capacity were the hostages held?",
+        "Zakharova - what did she say about Halperin?",
+        "Who is the prime minister of Israel?",
+    ],
+)
+def test_other_questions_ask_for_no_description(question: str) -> None:
+    assert described_name(question) is None
 
 
 # --- answers composed around the phrase (fake model, real embedder and store) ---------------------

@@ -13,6 +13,7 @@ import re
 
 from bot.answering.answertype import GENERIC_WORDS, matches_term
 from bot.answering.query import expected_kind
+from bot.language.lexicon import STOPWORDS
 from bot.language.text import content_words, key_terms, normalise, stem
 
 TYPED_KINDS = ("date", "number", "age", "duration")  # kinds answered by a typed candidate
@@ -123,16 +124,90 @@ def asks_for_a_thing(question: str) -> bool:
     return asks_for_a_name(question) or expected_kind(question) in TYPED_KINDS
 
 
+_ROLE = r"(?:job(?: title)?|role|position|title|post|office|profession|occupation|capacity|function|rank)"
+_ROLES = rf"(?:{_ROLE}|job titles|jobs|roles|positions|titles|posts|offices|professions|occupations|functions|ranks)"
+_POSTS = r"(?:job(?: title)?|title|post|office|profession|occupation|rank)s?"
+_CAP_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?"
+_ANY_NAME = r"[\w'’.-]+(?: [\w'’.-]+){0,3}?"
+_NOW = r"(?:\s+(?:here|now|currently|today|in\s+(?:the\s+)?(?:article|report|story|text)))?"
+_HOLD = r"(?:hold|have|occupy|fill|serve in|carry)"
 _DESCRIBE = re.compile(
     r"^\W*(?i:who|what) (?:is|was|are|were) ([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?)(?:['’]s (?i:job|role|"
     r"position|title|post|profession|occupation))?\W*$"
 )
+# The same question in other shapes ("Simona Halperin holds what post?", "In what capacity does Maria
+# Zakharova speak here?", "What positions does Mikhail Bogdanov hold?"), typed in lower case too.
+_DESCRIBE_SHAPES = [
+    re.compile(p, re.I)
+    for p in (
+        rf"^\W*what(?:['’]s| is| was| are| were) (?P<name>{_ANY_NAME})['’]s? (?P<role>{_ROLES})\W*$",
+        # not "the position of Russia on ...", "the role of Russia": a stance or a part, not a post
+        rf"^\W*what (?:is|was|are|were) (?:the )?(?P<role>{_POSTS}) (?:of|held by) (?P<name>{_ANY_NAME})\W*$",
+        rf"^\W*(?:what|which) (?P<role>{_ROLES}) (?:does|did|do) (?P<name>{_ANY_NAME}) {_HOLD}{_NOW}\W*$",
+        rf"^\W*(?P<name>{_ANY_NAME}) (?:holds?|has|had|held|occupies|occupied|fills|filled) (?:what|which) "
+        rf"(?P<role>{_ROLES}){_NOW}\W*$",
+        rf"^\W*(?P<name>{_ANY_NAME}) (?:is|was|serves?|served|acts?|acted|speaks?|spoke|works?|worked|"
+        rf"appears?|appeared) (?:in|as) (?:what|which) (?P<role>{_ROLES}){_NOW}\W*$",
+        rf"^\W*(?P<name>{_ANY_NAME}) (?:serves?|served|acts?|acted|works?|worked) as what{_NOW}\W*$",
+        rf"^\W*(?P<name>{_ANY_NAME})['’]s? (?P<role>{_ROLES}) (?:is|was|are|were) (?:what|which)\W*$",
+        rf"^\W*(?P<name>{_ANY_NAME})['’]s (?P<role>{_POSTS})\W*$",  # "mikhail bogdanov's job titles"
+        rf"^\W*in (?:what|which) (?P<role>{_ROLES}) (?:does|did|is|was|has|had) (?P<name>{_ANY_NAME}) "
+        r"(?:speak|spoke|talk|comment|act|serve|appear|meet|attend|write|sign|travel|visit|say|work)\w*\b.*$",
+    )
+]
+_IN_CAPACITY = re.compile(
+    rf"^\W*in (?:what|which) (?P<role>{_ROLES}) (?:does|did|is|was|has|had) (?P<name>{_CAP_NAME}) [a-z].*$"
+)
+# "mikhail bogdanov - what positions does he hold", "Halperin: what is her title?"
+_NAME_THEN_QUESTION = re.compile(rf"^\W*({_ANY_NAME})\s*(?:\s[-–—]|:|,)\s*(.+)$")
+_PRONOUNS = re.compile(r"\b(?:(he|she|they|him|them)|(his|her|their))\b", re.I)
+_NOT_A_NAME = frozenset(
+    "he she it they him her them his its their this that these those the a an who what which".split()  # noqa: SIM905
+)
 
 
 def described_name(question: str) -> str | None:
-    """ "Who is Abu Marzouk?", "What is Maria Zakharova's job?": the name whose description is asked."""
-    m = _DESCRIBE.match(question.strip())
-    return m.group(1) if m else None
+    """ "Who is Abu Marzouk?", "What is Maria Zakharova's job?", "Simona Halperin holds what post?",
+    "In what capacity does Maria Zakharova speak?", "What positions does Mikhail Bogdanov hold?": the
+    name whose description is asked (as the question writes it, lower case included)."""
+    found = _description(question)
+    return found[0] if found else None
+
+
+def asks_for_several_roles(question: str) -> bool:
+    """ "What positions does Mikhail Bogdanov hold?": a person may hold two posts, and both are asked."""
+    found = _description(question)
+    return bool(found and found[1])
+
+
+def _description(question: str) -> tuple[str, bool] | None:
+    """The described name, and whether the question asks for its roles in the plural."""
+    q = without_attribution(question.strip())  # "..., per the report"
+    m = _DESCRIBE.match(q)
+    if m:
+        return m.group(1), False
+    for pattern in [*_DESCRIBE_SHAPES, _IN_CAPACITY]:
+        m = pattern.match(q)
+        if m and _a_name(m.group("name")):
+            role = m.groupdict().get("role") or "role"
+            return m.group("name"), not re.fullmatch(_ROLE, role, re.I)
+    m = _NAME_THEN_QUESTION.match(q)
+    if m and _a_name(m.group(1)) and _PRONOUNS.search(m.group(2)):
+        name = m.group(1)
+        rest = _PRONOUNS.sub(lambda p: name if p.group(1) else f"{name}'s", m.group(2), count=1)
+        found = _description(rest)
+        return found if found and found[0] == name else None
+    return None
+
+
+def _a_name(words: str) -> bool:
+    """A name, not a pronoun or a described role ("he", "the ambassador")."""
+    tokens = [normalise(t) for t in words.split()]
+    return (
+        1 <= len(tokens) <= 4
+        and re.sub(r"'s$", "", tokens[0]) not in _NOT_A_NAME  # not "what's maria zakharova"
+        and not any(t in STOPWORDS and t != "of" for t in tokens)  # "Russia on the ceasefire"
+    )
 
 
 def _without_name(name: str, phrase: str) -> str:

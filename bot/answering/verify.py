@@ -19,6 +19,7 @@ from bot.answering.asked import (
     about_question,
     about_reporting,
     asks_for_several,
+    asks_for_several_roles,
     described_name,
     describes,
     fills_role,
@@ -38,8 +39,9 @@ from bot.answering.candidates import (
 from bot.answering.cite import is_refusal
 from bot.answering.extract import Span, byline, clean_phrase, copied_run, found_text, locate, trim_echo
 from bot.answering.query import Query, expected_kind
+from bot.answering.titled import titles_of
 from bot.language.lexicon import STOPWORDS
-from bot.language.text import content_words, key_terms
+from bot.language.text import content_words, key_terms, normalise
 
 if TYPE_CHECKING:
     from bot.answering.excerpts import Excerpt
@@ -84,7 +86,19 @@ def verified_span(
     if asks_for_several(q.asked) and not span.from_byline:
         # "Which Russians were released?": only the names the nationality stands before (q25).
         span.text = expand_to_list(span.text, _people_part(sentence, asked_demonym(q.asked)))
+    name = described_name(q.text)
+    if name and asks_for_several_roles(q.asked) and not span.from_byline:
+        span.text = _every_post(name, span.text, sentence)  # "What positions does he hold?": both
     return span, ""
+
+
+def _every_post(name: str, phrase: str, sentence: str) -> str:
+    """The model's one post widened to every post the sentence writes for the name, when it is one."""
+    titles = titles_of(name, sentence)
+    said = normalise(phrase)
+    if len(titles) >= 2 and any(normalise(t) in said or said in normalise(t) for t in titles):
+        return join_names(titles)
+    return phrase
 
 
 def _why_not(q: Query, span: Span, passages: list[Passage], top: Excerpt | None) -> str | None:
