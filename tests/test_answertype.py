@@ -30,6 +30,14 @@ from bot.backends.llm import LLM, Message
         ("What is the population of the Gaza Strip?", "number"),
         ("Name one Israeli official who appealed to Russia.", "name"),
         ("What is the name of the Israeli ambassador?", "name"),
+        ("Of those released, how many does the article call Russians?", "number"),
+        ("In total, how many hostages were freed?", "number"),
+        ("What was the number of hostages freed in November 2023?", "number"),
+        ("What's the total number of people released?", "number"),
+        ("Give the number of hostages released in November 2023.", "number"),
+        ("Count the hostages released in November 2023.", "number"),
+        ("What caused the number of hostages to rise?", None),  # a number is mentioned, not asked
+        ("A number of hostages were freed; who were they?", "name"),
         ("Name the hostages freed in November 2023.", None),  # a list: read off the source
         ("Why was Trufanov included?", None),
         ("What did Zakharova say?", None),

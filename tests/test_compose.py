@@ -7,6 +7,40 @@ import pytest
 from bot.answering.compose import compose
 
 CASES = [
+    # a description asked in other shapes: the name, "is", the phrase
+    (
+        "Simona Halperin holds what post?",
+        "Israeli Ambassador to Moscow",
+        "Simona Halperin is Israeli Ambassador to Moscow.",
+    ),
+    (
+        "In what capacity does Maria Zakharova speak here?",
+        "Russian Foreign Ministry Spokeswoman",
+        "Maria Zakharova is Russian Foreign Ministry Spokeswoman.",
+    ),
+    (
+        "mikhail bogdanov - what positions does he hold",
+        "special representative and Deputy Foreign Minister",
+        "Mikhail Bogdanov is a special representative and Deputy Foreign Minister.",
+    ),
+    ("What post did Bogdanov hold then?", "deputy minister", "Deputy minister."),  # "then": not a shape
+    ("What post did Bogdanov hold?", "deputy minister", "Bogdanov was a deputy minister."),
+    # an attribution is not restated where the phrase goes
+    (
+        "When did Abu Marzouk arrive in Moscow, according to the report?",
+        "February 3",
+        "Abu Marzouk arrived in Moscow on February 3.",
+    ),
+    (
+        "Per the article, who was released in November 2023?",
+        "Yaffa Adar",
+        "Yaffa Adar was released in November 2023.",
+    ),
+    (  # "in the article" is where they are named: kept
+        "Which Russian officials are named in the article?",
+        "Maria Zakharova and Mikhail Bogdanov",
+        "Maria Zakharova and Mikhail Bogdanov are named in the article.",
+    ),
     (
         "Who was released in November 2023?",
         "Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar",

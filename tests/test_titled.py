@@ -87,6 +87,76 @@ def test_a_description_question_gets_the_title_written_before_the_name() -> None
     assert described("Who was released in November 2023?") is None
 
 
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("Simona Halperin holds what post?", "Israeli Ambassador to Moscow"),
+        ("What is Halperin's title?", "Israeli Ambassador to Moscow"),  # the surname: "Simona Halperin"
+        ("In what capacity does Maria Zakharova speak here?", "Russian Foreign Ministry Spokeswoman"),
+        ("what is zakharova's job", "Russian Foreign Ministry Spokeswoman"),  # lower case
+        ("What position does Mikhail Bogdanov hold?", "Deputy Foreign Minister"),
+        # Plural: every post the sentence writes for him, in its order.
+        (
+            "mikhail bogdanov - what positions does he hold",
+            "the Russian president's special representative and Deputy Foreign Minister",
+        ),
+        ("What posts does Halperin hold?", "Israeli Ambassador to Moscow"),  # one is written: one
+        ("What position does Abu Marzouk hold?", None),  # no title written before him here
+    ],
+)
+def test_a_description_in_other_shapes_gets_the_written_titles(question: str, title: str | None) -> None:
+    from bot.answering.titled import described_span
+
+    span = described_span(Query.build(question), EXCERPTS, [P])
+    assert (span.text if span else None) == title
+
+
+def test_the_post_set_before_a_title_with_a_comma() -> None:
+    from bot.answering.titled import titles_of
+
+    assert titles_of("Mikhail Bogdanov", MEETING) == [
+        "the Russian president's special representative",
+        "Deputy Foreign Minister",
+    ]
+    envoy = "He met Russia's Special Envoy, Deputy Foreign Minister Mikhail Bogdanov."
+    assert titles_of("Mikhail Bogdanov", envoy) == ["Russia's Special Envoy", "Deputy Foreign Minister"]
+    # A list of two people is not two posts of one; a lone title word is no post.
+    listed = "He met Hamas leader Abu Marzouk, Deputy Foreign Minister Mikhail Bogdanov and others."
+    assert titles_of("Mikhail Bogdanov", listed) == ["Deputy Foreign Minister"]
+    for lone in (
+        "Talks with the leader, Deputy Chairman Abu Marzouk ended.",
+        "As leader, Deputy Chairman Abu Marzouk spoke.",
+    ):
+        assert titles_of("Abu Marzouk", lone) == ["Deputy Chairman"]
+
+
+def test_every_post_is_given_when_the_posts_are_asked(corpus_home: Path) -> None:
+    """u04 of the held-out set: two posts are written before Bogdanov's name; the model named one."""
+    for reply in ("Deputy Foreign Minister", "I don't know"):
+        answer = Bot(make_config(corpus_home), llm=FakeLLM(reply)).ask(
+            "mikhail bogdanov - what positions does he hold"
+        )
+        assert answer.text == (
+            "Mikhail Bogdanov is the Russian president's special representative for the Middle East and African "
+            "countries and Deputy Foreign Minister [1]."
+        ), (reply, answer.notes)
+    answer = Bot(make_config(corpus_home), llm=FakeLLM("Deputy Foreign Minister")).ask(
+        "What position does Mikhail Bogdanov hold?"
+    )
+    assert answer.text == "Mikhail Bogdanov is Deputy Foreign Minister [1]."
+
+
+def test_a_post_asked_in_another_shape_the_model_misreads_is_answered_by_the_title(corpus_home: Path) -> None:
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("Israeli Foreign Ministry spokeswoman"))
+    assert (
+        bot.ask("Simona Halperin holds what post?").text
+        == "Simona Halperin is Israeli Ambassador to Moscow [1]."
+    )
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("I don't know"))
+    answer = bot.ask("In what capacity does Maria Zakharova speak here?")
+    assert answer.text == "Maria Zakharova is Russian Foreign Ministry Spokeswoman [1]."
+
+
 def test_a_description_the_model_restates_is_answered_by_the_title(corpus_home: Path) -> None:
     """q05: the model wrote "Mikhail Bogdanov is Deputy Foreign Minister Mikhail Bogdanov"."""
     bot = Bot(

@@ -133,11 +133,13 @@ def missing_subject(question: Query | str, found_text: str) -> list[str]:
 
 
 # Words a question uses about any article or answer ("on what date", "which news agency reported
-# her remarks"); their absence says nothing about the subject, and the byline answers the reporting.
+# her remarks", "how many in total"); their absence says nothing about the subject, and the byline
+# answers the reporting.
 GENERIC_WORDS = frozenset(
     """date day year month time week number people person thing kind name named article news new report
     reported say said tell happen happened according mention agency outlet newspaper media remark
-    comment statement around about approximately roughly nearly almost estimated recently recent""".split()  # noqa: SIM905
+    comment statement around about approximately roughly nearly almost estimated recently recent total
+    overall altogether combined""".split()  # noqa: SIM905
 )
 
 

@@ -13,6 +13,7 @@ import re
 
 from bot.answering.answertype import GENERIC_WORDS, matches_term
 from bot.answering.query import expected_kind
+from bot.language.lexicon import STOPWORDS
 from bot.language.text import content_words, key_terms, normalise, stem
 
 TYPED_KINDS = ("date", "number", "age", "duration")  # kinds answered by a typed candidate
@@ -20,14 +21,74 @@ RELEVANT_MIN = 0.4  # share of the question's own words the phrase's sentence mu
 
 
 def about_reporting(question: str) -> bool:
-    """ "Which news agency reported ...", "On what date did TASS report ...": the byline answers these,
-    and only these (an article's date is not the date of the events it reports)."""
-    return bool(_REPORTING_QUESTION.search(question))
+    """ "Which news agency reported ...", "On what date did TASS report ...", "Which outlet carried
+    the story?": the byline answers these, and only these (an article's date is not the date of the
+    events it reports). An attribution ("..., according to the report?") is not a question about
+    the report: "When does the second phase start, according to the report?" asks for the phase's
+    date, and was answered with the article's (held-out set)."""
+    return bool(_REPORTING_QUESTION.search(without_attribution(question, sources=True)))
 
 
+_REPORT_NOUN = r"(?:report|article|story|piece|dispatch|item|text|news|excerpt|coverage)s?"
 _REPORTING_QUESTION = re.compile(
-    r"\b(?:report\w*|publish\w*|agency|outlet|newspaper|wrote|written|byline|dateline|news source)\b", re.I
+    r"\b(?:report\w*|publish\w*|agency|outlet|newspaper|wrote|written|byline|dateline|news source|"
+    r"(?:news|wire|press) service|wire)\b|"
+    # "Which agency carried this story", "Who ran the piece", "When was the story put out"
+    r"\b(?:carr(?:y|ies|ied|ying)|ran|runs?|running|put(?:s|ting)? out|broke|break(?:s|ing)?)\s+"
+    rf"(?:the |this |that |its |their |a |an )?(?:[\w'’-]+\s+)?{_REPORT_NOUN}\b|"
+    rf"\b{_REPORT_NOUN}(?:\s+(?:on|about|of)\s+(?:the\s+)?[\w'’-]+)?\s+(?:was |were |is |first )?"
+    r"(?:carried|run|put out|broken)\b",
+    re.I,
 )
+
+# Attributions name where the question's fact is written, not what is asked: "..., according to the
+# report?", "per the article", "the story says ...", "as reported", "in this story".
+_REPORTERS = r"(?:agency|agencies|outlet|newspaper|paper|media|wire|(?:news|wire|press) service)"
+_THE = r"(?:the|this|that|these|a|an|today['’]s|their|its)\s+"
+_ABOUT_THE_REPORT = re.compile(
+    r",?\s*\b(?:"
+    rf"according\s+to\s+(?:{_THE})?(?:(?:new|latest|same|original|news|wire)\s+)?(?:{_REPORTERS}|{_REPORT_NOUN})|"
+    rf"per\s+(?:{_THE})?{_REPORT_NOUN}|"
+    rf"as\s+(?:{_THE}{_REPORT_NOUN}\s+(?:says|said|puts it|put it|notes|noted|states|stated|reports)|"
+    r"(?:(?:was|were|is|it\s+was)\s+)?reported(?!\s+by\b))"
+    r")\b,?",
+    re.I,
+)
+# "in this story", "the article calls": where the words stand, which a restating sentence keeps
+# ("Which Russian officials are named in the article?").
+_IN_THE_REPORT = re.compile(
+    r",?\s*\b(?:"
+    rf"(?:in|from)\s+{_THE}(?:news\s+)?{_REPORT_NOUN}|"
+    rf"(?:(?:does|did|do)\s+)?{_THE}{_REPORT_NOUN}\s+(?:says?|said|states?|stated|claims?|claimed|"
+    r"calls?|called|describes?(?:\s+as)?|described(?:\s+as)?|puts it|put it|notes?|noted)"
+    r")\b,?",
+    re.I,
+)
+# ... and to a named source or outlet: "according to TASS", "per Reuters", "as reported by TASS".
+_CAPITALISED = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*"
+_ABOUT_A_SOURCE = re.compile(
+    r",?\s*\b(?:"
+    rf"(?i:according\s+to)\s+(?:(?i:the)\s+)?(?:(?i:news\s+)?(?i:agency|outlet|newspaper|media|wire)\s*)?"
+    rf"(?:{_CAPITALISED})?|"
+    rf"(?i:per)\s+{_CAPITALISED}|"
+    rf"(?i:as\s+reported\s+by)\s+(?:(?i:the)\s+)?(?:(?i:news\s+)?(?i:agency|outlet|newspaper|media)\s*)?"
+    rf"(?:{_CAPITALISED})?|"
+    rf"(?i:as)\s+{_CAPITALISED}\s+(?i:reported|reports|wrote|writes)"
+    r")(?![\w'’-]),?",
+)
+
+
+def without_attribution(question: str, sources: bool = False, in_text: bool = True) -> str:
+    """The question without its attribution to the report ("according to the report", "per the
+    article", "as reported"; with ``in_text`` also "the story says", "in this story"), and with
+    ``sources`` without its attribution to a named source too ("according to TASS", "as reported by
+    Reuters"): the words that say where the fact is written, not what is asked."""
+    text = _ABOUT_THE_REPORT.sub(" ", question)
+    if in_text:
+        text = _IN_THE_REPORT.sub(" ", text)
+    if sources:
+        text = _ABOUT_A_SOURCE.sub(" ", text)
+    return re.sub(r"\s+([?.!,;:])", r"\1", " ".join(text.split()))
 
 
 def asks_for_several(question: str) -> bool:
@@ -63,16 +124,90 @@ def asks_for_a_thing(question: str) -> bool:
     return asks_for_a_name(question) or expected_kind(question) in TYPED_KINDS
 
 
+_ROLE = r"(?:job(?: title)?|role|position|title|post|office|profession|occupation|capacity|function|rank)"
+_ROLES = rf"(?:{_ROLE}|job titles|jobs|roles|positions|titles|posts|offices|professions|occupations|functions|ranks)"
+_POSTS = r"(?:job(?: title)?|title|post|office|profession|occupation|rank)s?"
+_CAP_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?"
+_ANY_NAME = r"[\w'’.-]+(?: [\w'’.-]+){0,3}?"
+_NOW = r"(?:\s+(?:here|now|currently|today|in\s+(?:the\s+)?(?:article|report|story|text)))?"
+_HOLD = r"(?:hold|have|occupy|fill|serve in|carry)"
 _DESCRIBE = re.compile(
     r"^\W*(?i:who|what) (?:is|was|are|were) ([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?)(?:['’]s (?i:job|role|"
     r"position|title|post|profession|occupation))?\W*$"
 )
+# The same question in other shapes ("Simona Halperin holds what post?", "In what capacity does Maria
+# Zakharova speak here?", "What positions does Mikhail Bogdanov hold?"), typed in lower case too.
+_DESCRIBE_SHAPES = [
+    re.compile(p, re.I)
+    for p in (
+        rf"^\W*what(?:['’]s| is| was| are| were) (?P<name>{_ANY_NAME})['’]s? (?P<role>{_ROLES})\W*$",
+        # not "the position of Russia on ...", "the role of Russia": a stance or a part, not a post
+        rf"^\W*what (?:is|was|are|were) (?:the )?(?P<role>{_POSTS}) (?:of|held by) (?P<name>{_ANY_NAME})\W*$",
+        rf"^\W*(?:what|which) (?P<role>{_ROLES}) (?:does|did|do) (?P<name>{_ANY_NAME}) {_HOLD}{_NOW}\W*$",
+        rf"^\W*(?P<name>{_ANY_NAME}) (?:holds?|has|had|held|occupies|occupied|fills|filled) (?:what|which) "
+        rf"(?P<role>{_ROLES}){_NOW}\W*$",
+        rf"^\W*(?P<name>{_ANY_NAME}) (?:is|was|serves?|served|acts?|acted|speaks?|spoke|works?|worked|"
+        rf"appears?|appeared) (?:in|as) (?:what|which) (?P<role>{_ROLES}){_NOW}\W*$",
+        rf"^\W*(?P<name>{_ANY_NAME}) (?:serves?|served|acts?|acted|works?|worked) as what{_NOW}\W*$",
+        rf"^\W*(?P<name>{_ANY_NAME})['’]s? (?P<role>{_ROLES}) (?:is|was|are|were) (?:what|which)\W*$",
+        rf"^\W*(?P<name>{_ANY_NAME})['’]s (?P<role>{_POSTS})\W*$",  # "mikhail bogdanov's job titles"
+        rf"^\W*in (?:what|which) (?P<role>{_ROLES}) (?:does|did|is|was|has|had) (?P<name>{_ANY_NAME}) "
+        r"(?:speak|spoke|talk|comment|act|serve|appear|meet|attend|write|sign|travel|visit|say|work)\w*\b.*$",
+    )
+]
+_IN_CAPACITY = re.compile(
+    rf"^\W*in (?:what|which) (?P<role>{_ROLES}) (?:does|did|is|was|has|had) (?P<name>{_CAP_NAME}) [a-z].*$"
+)
+# "mikhail bogdanov - what positions does he hold", "Halperin: what is her title?"
+_NAME_THEN_QUESTION = re.compile(rf"^\W*({_ANY_NAME})\s*(?:\s[-–—]|:|,)\s*(.+)$")
+_PRONOUNS = re.compile(r"\b(?:(he|she|they|him|them)|(his|her|their))\b", re.I)
+_NOT_A_NAME = frozenset(
+    "he she it they him her them his its their this that these those the a an who what which".split()  # noqa: SIM905
+)
 
 
 def described_name(question: str) -> str | None:
-    """ "Who is Abu Marzouk?", "What is Maria Zakharova's job?": the name whose description is asked."""
-    m = _DESCRIBE.match(question.strip())
-    return m.group(1) if m else None
+    """ "Who is Abu Marzouk?", "What is Maria Zakharova's job?", "Simona Halperin holds what post?",
+    "In what capacity does Maria Zakharova speak?", "What positions does Mikhail Bogdanov hold?": the
+    name whose description is asked (as the question writes it, lower case included)."""
+    found = _description(question)
+    return found[0] if found else None
+
+
+def asks_for_several_roles(question: str) -> bool:
+    """ "What positions does Mikhail Bogdanov hold?": a person may hold two posts, and both are asked."""
+    found = _description(question)
+    return bool(found and found[1])
+
+
+def _description(question: str) -> tuple[str, bool] | None:
+    """The described name, and whether the question asks for its roles in the plural."""
+    q = without_attribution(question.strip())  # "..., per the report"
+    m = _DESCRIBE.match(q)
+    if m:
+        return m.group(1), False
+    for pattern in [*_DESCRIBE_SHAPES, _IN_CAPACITY]:
+        m = pattern.match(q)
+        if m and _a_name(m.group("name")):
+            role = m.groupdict().get("role") or "role"
+            return m.group("name"), not re.fullmatch(_ROLE, role, re.I)
+    m = _NAME_THEN_QUESTION.match(q)
+    if m and _a_name(m.group(1)) and _PRONOUNS.search(m.group(2)):
+        name = m.group(1)
+        rest = _PRONOUNS.sub(lambda p: name if p.group(1) else f"{name}'s", m.group(2), count=1)
+        found = _description(rest)
+        return found if found and found[0] == name else None
+    return None
+
+
+def _a_name(words: str) -> bool:
+    """A name, not a pronoun or a described role ("he", "the ambassador")."""
+    tokens = [normalise(t) for t in words.split()]
+    return (
+        1 <= len(tokens) <= 4
+        and re.sub(r"'s$", "", tokens[0]) not in _NOT_A_NAME  # not "what's maria zakharova"
+        and not any(t in STOPWORDS and t != "of" for t in tokens)  # "Russia on the ceasefire"
+    )
 
 
 def _without_name(name: str, phrase: str) -> str:
@@ -106,12 +241,19 @@ def describes(name: str, phrase: str, sentence: str, gap: int = 3) -> bool:
     return any(w.startswith(surname) for w in near)
 
 
-def about_question(question: str, phrase: str, sentence: str, names_only: bool = False) -> float:
+def about_question(
+    question: str, phrase: str, sentence: str, names_only: bool = False, synonyms: bool = False
+) -> float:
     """Share of the question's words (not the phrase's, not generic ones) the sentence holds.
 
     A phrase the excerpts hold is not yet an answer: "Zakharova" stands in many sentences, but not
-    in one that says who was released. Paraphrases count through shared stems ("arrived"/"arrival").
+    in one that says who was released. Paraphrases count through shared stems ("arrived"/"arrival"),
+    and with ``synonyms`` through a listed synonym ("freed"/"released"): only for a check that asks
+    more of the sentence than its words (a list of people to count), since a synonym makes more
+    sentences look relevant (a heading "... release of hostages" passed "the hostages" for "Name
+    the people freed ...").
     """
+    question = without_attribution(question)  # "per the report": where it is written, not what is asked
     own = set(content_words(phrase))
     wanted = [w for w in dict.fromkeys(content_words(question)) if w not in own and w not in GENERIC_WORDS]
     if not wanted:
@@ -121,7 +263,7 @@ def about_question(question: str, phrase: str, sentence: str, names_only: bool =
     if names_only:
         wanted = [w for w in wanted if w in names]
         return sum(w in present for w in wanted) / len(wanted) if wanted else 0.0
-    hits = {w: (w in present) if w in names else matches_term(w, present) for w in wanted}
+    hits = {w: (w in present) if w in names else _matches(w, present, synonyms) for w in wanted}
     for run in _name_runs(question):  # "Biden" in the sentence stands for "President Joe Biden"
         if run[-1] in present:
             hits.update({w: True for w in run if w in hits})
@@ -129,6 +271,13 @@ def about_question(question: str, phrase: str, sentence: str, names_only: bool =
     if others and not any(hits[w] for w in others):
         return 0.0  # the names, but not what the question says of them ("released", "arrive")
     return sum(hits.values()) / len(wanted)
+
+
+def _matches(word: str, present: set[str], synonyms: bool) -> bool:
+    """A question word in the sentence, by a shared stem or a listed synonym ("freed" / "released")."""
+    if matches_term(word, present):
+        return True
+    return synonyms and any(matches_term(s, present) for s in _EVENT_SYNONYMS.get(word, ()))
 
 
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)+")
@@ -203,6 +352,9 @@ def _synonyms(*groups: str) -> dict[str, set[str]]:
             table[w] = words
     return table
 
+
+# The corpus' events told in other words: "How many hostages were freed" of "... were released".
+_EVENT_SYNONYMS = _synonyms("release released freed liberated liberate")
 
 _TITLE_SYNONYMS = _synonyms(
     "ambassador envoy",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from bot.answering.asked import described_name, without_attribution
 from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
 from bot.language.text import content_words
 
@@ -40,11 +41,14 @@ _IRREGULAR = {
 
 def compose(question: str, phrase: str) -> str:
     """One sentence answering ``question`` with ``phrase`` (no citation marker, ends in a full stop)."""
-    q = " ".join(question.strip().split()).rstrip("?").strip()
+    # "When did X arrive, according to the report?": the citation says where; the sentence says what
+    # ("X arrived in Moscow on February 3", not "X arrived in Moscow, according to the report on ...").
+    q = without_attribution(" ".join(question.strip().split()), sources=True, in_text=False)
+    q = q.rstrip("?").strip(" ,")
     phrase = phrase.strip().rstrip(".")
     if _COMPOUND.search(q):
         return _finish(phrase)  # "Who ..., and when ...?": a template would restate half of it
-    for rule in (_who_is_name, _role_of, _subject_question, _when_did, _when_was):
+    for rule in (_who_is_name, _role_of, _described, _subject_question, _when_did, _when_was):
         sentence = rule(q, phrase)
         if sentence:
             return _finish(sentence)
@@ -96,6 +100,20 @@ def _role_of(q: str, phrase: str) -> str | None:
     if _norm(name) in _norm(phrase):
         return phrase
     return f"{name} {verb} {_article(phrase)}"
+
+
+def _described(q: str, phrase: str) -> str | None:
+    """The other shapes of a description question ("Simona Halperin holds what post", "In what
+    capacity does Maria Zakharova speak here", "mikhail bogdanov - what positions does he hold") ->
+    "Simona Halperin is Israeli Ambassador to Moscow" (a name typed in lower case capitalised)."""
+    name = described_name(q)
+    if not name:
+        return None
+    if _norm(name) in _norm(phrase):
+        return phrase
+    past = re.search(r"\b(?:was|were|did|had|held|served|acted|spoke|worked)\b", q, re.I)
+    shown = name if name != name.lower() else " ".join(w[:1].upper() + w[1:] for w in name.split())
+    return f"{shown} {'was' if past else 'is'} {_article(phrase)}"
 
 
 def _article(phrase: str) -> str:

@@ -32,7 +32,11 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
         "number",
         re.compile(
             r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|proportion|amount)\b|"
-            r"\bwhat (?:is|was|are|were) the (?:population|number|percentage|death toll|total|amount|price|cost)\b",
+            r"\bwhat(?:['’]s| is| was| are| were) the (?:population|number|percentage|death toll|total|amount|price|"
+            r"cost)\b|"
+            # "Give the number of hostages freed", "The total number of ...?", "Count the hostages freed"
+            r"^\W*(?:(?:give|state|tell me|find|say)\s+)?the\s+(?:total\s+|overall\s+|exact\s+)?number\s+of\b|"
+            r"^\W*(?:total\s+)?number\s+of\b|^\W*count\s+(?:the|how)\b",
             re.I,
         ),
     ),

@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.answering.answertype import GENERIC_WORDS, matches_term
-from bot.answering.asked import about_reporting
+from bot.answering.asked import about_reporting, without_attribution
 from bot.answering.extract import Span
 from bot.language.text import content_words, key_terms, split_sentences
 
@@ -26,18 +26,25 @@ if TYPE_CHECKING:
 
 _SOURCE_QUESTION = re.compile(
     r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,2}?(?:agency|outlet|newspaper|news source|publication|wire service|"
-    r"media|broadcaster|paper)\b|^\W*who\s+(?:first\s+)?(?:reported|published|wrote)\b",
+    r"media|broadcaster|paper|(?:news|press) service|service|network|channel|station|website|site)\b|"
+    r"^\W*who\s+(?:first\s+)?(?:reported|published|wrote|carried|ran|put out|broke)\b",
     re.I,
 )
 
 
 def asks_for_the_source(question: str) -> bool:
-    """ "Which news agency reported ...", "What outlet published ...", "Who reported ...?"."""
-    return about_reporting(question) and bool(_SOURCE_QUESTION.search(question))
+    """ "Which news agency reported ...", "What outlet published ...", "Who reported ...?", "Which
+    agency carried this story?", "What news service ran ...?" (not "Which site was hit, according
+    to the report?": the attribution is not what is asked, ``about_reporting``)."""
+    return about_reporting(question) and bool(
+        _SOURCE_QUESTION.search(without_attribution(question, sources=True))
+    )
 
 
 _DATELINE_QUESTION = re.compile(
-    r"\bdatelin\w*|\b(?:filed|reported|written|published|sent)\s+from\b|"
+    r"\bdatelin\w*|\b(?:filed|reported|published)\s+from\b|"
+    # "written from", "sent from" only of a report: "Where were the hostages sent from?" is not one
+    r"\b(?:report|article|story|dispatch|piece)s?\b.*\b(?:written|sent)\s+from\b|"
     r"\b(?:which|what)\s+(?:city|town|place)\b.*\b(?:report|article|story|dispatch)\w*\s+(?:\w+\s+)?(?:filed|written|sent)\b",
     re.I,
 )
@@ -47,7 +54,7 @@ _DATELINE_PLACE = re.compile(r"^\W*([A-Z][A-Z.'-]+(?:[ -][A-Z][A-Z.'-]+){0,3})\s
 
 def asks_for_the_dateline(question: str) -> bool:
     """ "Which city is the report datelined?", "Where was the story filed from?"."""
-    return bool(_DATELINE_QUESTION.search(question))
+    return bool(_DATELINE_QUESTION.search(without_attribution(question, sources=True)))
 
 
 def asks_for_the_date_reported(q: Query) -> bool:
@@ -91,7 +98,8 @@ def reporting_span(q: Query, passages: list[Passage]) -> Span | None:
 _REPORTING_WORDS = frozenset(
     """report reported reporting publish published publication wrote written write story article news
     agency outlet newspaper paper source media wire service broadcaster date day first dateline datelined
-    filed sent city town place""".split()  # noqa: SIM905
+    filed sent city town place carry carried ran run put out broke break piece dispatch item press
+    network channel station website site""".split()  # noqa: SIM905
 )
 
 

@@ -14,9 +14,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.answering.asked import described_name, fills_role, role_head, role_words, title_synonyms
-from bot.answering.candidates import NAME_RUN, TITLE_WORDS, people_in, person_like
+from bot.answering.asked import (
+    asks_for_several_roles,
+    described_name,
+    fills_role,
+    role_head,
+    role_words,
+    title_synonyms,
+)
+from bot.answering.candidates import NAME_RUN, TITLE_WORDS, join_names, people_in, person_like
 from bot.answering.extract import Span
+from bot.language.lexicon import STOPWORDS
 from bot.language.text import normalise, stem
 
 if TYPE_CHECKING:
@@ -58,16 +66,81 @@ def described_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -
     """ "Who is Mikhail Bogdanov?" when the model's phrase failed (the gold set's q05: it wrote
     "Mikhail Bogdanov is Deputy Foreign Minister Mikhail Bogdanov"): the title written before the
     name, "Deputy Foreign Minister", when it is a title of two or more words holding a title word
-    ("leader" alone, cut from "senior Hamas political leader", is not)."""
+    ("leader" alone, cut from "senior Hamas political leader", is not). The name as the sentence
+    writes it: "Halperin" is "Simona Halperin", "mikhail bogdanov" is "Mikhail Bogdanov". For
+    "What positions does he hold?", also the post set before it with a comma (``titles_of``)."""
     name = described_name(q.asked)
     if not name:
         return None
     for ex in sorted(excerpts, key=lambda x: -x.score)[:3]:
         sentence = passages[ex.passage].text[ex.start : ex.end]
-        title = title_before(sentence, name) if name in sentence else []
-        if len(title) >= 2 and any(normalise(t) in TITLE_WORDS for t in title):
-            return Span(" ".join(title), ex.passage, ex.start, ex.end)
+        titles = titles_of(name, sentence)
+        if titles:
+            text = join_names(titles) if asks_for_several_roles(q.asked) else titles[-1]
+            return Span(text, ex.passage, ex.start, ex.end)
     return None
+
+
+def titles_of(name: str, sentence: str) -> list[str]:
+    """The titles the sentence writes for ``name``, in reading order: the title run before it
+    ("Deputy Foreign Minister"), after a post set before that with a comma ("the Russian president's
+    special representative for the Middle East and African countries, Deputy Foreign Minister
+    Mikhail Bogdanov"); [] when no title of two or more words holding a title word is written."""
+    full = written_name(name, sentence)
+    title = title_before(sentence, full) if full else []
+    if len(title) < 2 or not any(normalise(t) in TITLE_WORDS for t in title):
+        return []
+    run = " ".join(title)
+    before = _post_before(sentence[: sentence.find(f"{run} {full}")])
+    return [before, run] if before else [run]
+
+
+def written_name(name: str, sentence: str) -> str:
+    """``name`` as the sentence writes it, in full: "mikhail bogdanov" -> "Mikhail Bogdanov",
+    "Halperin" -> "Simona Halperin" (the one person name it ends); "" when the sentence lacks it."""
+    m = re.search(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])", sentence, re.I)
+    if m is None:
+        return ""
+    written = m.group()
+    if len(written.split()) > 1:
+        return written
+    fuller = {n for n in _titled_names(sentence) if n.split()[-1] == written}
+    return fuller.pop() if len(fuller) == 1 else written
+
+
+_DETERMINERS = frozenset("the a an".split())  # noqa: SIM905
+_POST_WORDS = TITLE_WORDS | {"envoy", "representative", "adviser", "advisor", "aide", "negotiator", "head"}
+
+
+def _post_before(text: str, reach: int = 6, tail: int = 10) -> str:
+    """The post an apposition sets before a title run: the text ends in a comma, and the clause
+    before it in a phrase headed by a title word ("the Russian president's special representative
+    for the Middle East and African countries,"); "" when it ends in someone's name ("Abu Marzouk,
+    Deputy Foreign Minister Mikhail Bogdanov" lists two people) or holds no title word."""
+    if not re.search(r",\s*$", text):
+        return ""
+    clause = re.split(r"[;:()\"“”]|\.\s|,", text.rstrip()[:-1])[-1]
+    tokens = clause.split()
+    heads = [i for i, t in enumerate(tokens) if normalise(t.strip(".")) in _POST_WORDS]
+    if not heads or len(tokens) - heads[-1] > tail:
+        return ""
+    runs = list(NAME_RUN.finditer(clause))
+    last = runs[-1].group().strip() if runs and not clause[runs[-1].end() :].strip() else ""
+    if last and normalise(last.split()[-1]) not in _POST_WORDS and person_like(last):
+        return ""  # "... leader Abu Marzouk, Deputy Foreign Minister Mikhail Bogdanov": two people
+    head = heads[-1]
+    start = next(
+        (i for i in range(head, max(-1, head - reach), -1) if normalise(tokens[i]) in _DETERMINERS), None
+    )
+    if start is None:  # no article: the capitalised and title words before the head ("Special Envoy")
+        start = head
+        while start > 0 and normalise(tokens[start - 1]) not in STOPWORDS:
+            if not (tokens[start - 1][:1].isupper() or normalise(tokens[start - 1]) in _POST_WORDS):
+                break
+            start -= 1
+    post = tokens[start:]
+    words = [t for t in post if normalise(t) not in _DETERMINERS]
+    return " ".join(post) if len(words) >= 2 else ""  # "(the) leader" alone says little (``described_span``)
 
 
 def _titled_names(sentence: str) -> list[str]:

@@ -19,6 +19,7 @@ from bot.answering.asked import (
     about_question,
     about_reporting,
     asks_for_several,
+    asks_for_several_roles,
     described_name,
     describes,
     fills_role,
@@ -26,6 +27,7 @@ from bot.answering.asked import (
     role_head,
     role_words,
     says_predicate,
+    without_attribution,
 )
 from bot.answering.candidates import (
     Candidate,
@@ -37,8 +39,10 @@ from bot.answering.candidates import (
 )
 from bot.answering.cite import is_refusal
 from bot.answering.extract import Span, byline, clean_phrase, copied_run, found_text, locate, trim_echo
-from bot.answering.query import Query
-from bot.language.text import content_words, key_terms, split_sentences
+from bot.answering.query import Query, expected_kind
+from bot.answering.titled import titles_of
+from bot.language.lexicon import STOPWORDS
+from bot.language.text import content_words, key_terms, normalise, split_sentences
 
 if TYPE_CHECKING:
     from bot.answering.excerpts import Excerpt
@@ -83,7 +87,19 @@ def verified_span(
     if asks_for_several(q.asked) and not span.from_byline:
         # "Which Russians were released?": only the names the nationality stands before (q25).
         span.text = expand_to_list(span.text, _people_part(sentence, asked_demonym(q.asked)))
+    name = described_name(q.text)
+    if name and asks_for_several_roles(q.asked) and not span.from_byline:
+        span.text = _every_post(name, span.text, sentence)  # "What positions does he hold?": both
     return span, ""
+
+
+def _every_post(name: str, phrase: str, sentence: str) -> str:
+    """The model's one post widened to every post the sentence writes for the name, when it is one."""
+    titles = titles_of(name, sentence)
+    said = normalise(phrase)
+    if len(titles) >= 2 and any(normalise(t) in said or said in normalise(t) for t in titles):
+        return join_names(titles)
+    return phrase
 
 
 def _why_not(q: Query, span: Span, passages: list[Passage], top: Excerpt | None) -> str | None:
@@ -160,14 +176,59 @@ def listed_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> S
     return None
 
 
-_HOW_MANY = re.compile(r"^\W*(?:and\s+|so\s+)?how\s+many\s+([\w'’-]+)", re.I)
 _COUNTED_PEOPLE = frozenset(
     """people persons hostages captives prisoners detainees compatriots citizens nationals children women
-    men relatives officials names individuals""".split()  # noqa: SIM905
+    men relatives officials names individuals representatives diplomats members leaders survivors
+    soldiers civilians residents victims""".split()  # noqa: SIM905
 )
 _COUNT_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()  # noqa: SIM905
 # Where a list of one kind of people ends and others join it: "Russians A, B and C, as well as Israeli D".
 _LIST_BREAK = re.compile(r"\b(?:as well as|along with|together with|in addition to|besides)\b", re.I)
+# "How many people ...", "In total, how many hostages ...", "What was the number of hostages freed",
+# "how many of the hostages ...": the word after the count is what is counted.
+_COUNT_OF = re.compile(
+    r"\b(?:how\s+many|number\s+of|^\W*count)\s+(?:(?:of|the|those|these|all)\s+){0,2}([\w'’-]+)(?:\s+([\w'’-]+))?",
+    re.I,
+)
+_DEMONYM_WORD = re.compile(r"^[A-Z][\w'’-]*(?:ans?|is|i|ese|ish)$")
+# "how many does the article call Russians", "how many were Russian (citizens)", "how many are
+# described as Israelis": the nationality is said of the counted, not before them.
+_DEMONYM_SAID = re.compile(
+    r"\b(?i:were|are|was|is|be|call|calls|called|(?:describe[sd]?|name[sd]?|identif(?:y|ies|ied)|list(?:s|ed)?)"
+    r"\s+as)\s+(?:(?i:a|an|as)\s+)?([A-Z][\w'’-]*(?:ans?|is|i|ese|ish))\b"
+)
+# "how many were freed": no noun, but a verb said of people the sentence may list.
+_SAID_OF_PEOPLE = re.compile(
+    r"\b(?:were|was|have been|had been|got)\s+(?:\w+ed|freed|let go|set free|taken)\b", re.I
+)
+
+
+def counted_people(question: str) -> tuple[str, str] | None:
+    """What a count question counts, when it is people: (the noun, the nationality asked or "").
+
+    "How many people were released ...?" -> ("people", ""); "Of those released, how many does the
+    article call Russians?" -> ("", "Russians"); "What was the number of hostages freed ...?" ->
+    ("hostages", ""); "How many days did the pause last?" -> None (days are not people)."""
+    m = _COUNT_OF.search(question)
+    if m is None or expected_kind(question) != "number":
+        return None
+    first, second = m.group(1), m.group(2) or ""
+    if _DEMONYM_WORD.match(first):  # "How many Russians", "how many Russian citizens"
+        return (second if second.lower() in _COUNTED_PEOPLE else "", first)
+    said = _DEMONYM_SAID.search(question[m.start(1) :])
+    if first.lower() in _COUNTED_PEOPLE:
+        return first, said.group(1) if said else ""  # "how many of the hostages were Russian"
+    if first.lower() not in STOPWORDS and first.lower() not in _NOUNLESS:
+        return None  # "How many days ...", "how many times ..."
+    if said:
+        return "", said.group(1)
+    noun = next((w for w in re.findall(r"[\w'’-]+", question) if w.lower() in _COUNTED_PEOPLE), "")
+    if noun or _SAID_OF_PEOPLE.search(question):
+        return noun, ""  # "Of the hostages released, how many ...", "In total, how many were freed"
+    return None
+
+
+_NOUNLESS = frozenset("total altogether overall in all".split())  # noqa: SIM905
 
 
 def counted_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> Span | None:
@@ -175,22 +236,23 @@ def counted_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> 
     counts them: the count of the people it lists, shown with their names ("Four: Yelena Trufanova,
     ...") so the reader checks the count against the citation. A nationality counts only the names
     it stands before ("Russians A, B and C, as well as Israeli D" holds three Russians); the
-    question's own names are not counted ("How many compatriots does Zakharova name ...?")."""
-    m = _HOW_MANY.match(q.asked)
-    if m is None:
+    question's own names are not counted ("How many compatriots does Zakharova name ...?").
+
+    The sentence must hold enough of the question's words (a listed synonym counts: "freed" for
+    "released"), but not the counted noun: the names are the "hostages" ("What was the number of
+    hostages freed ...?" of "A, B and C were released")."""
+    counted = counted_people(q.asked)
+    if counted is None:
         return None
-    demonym = asked_demonym(q.asked)
-    if m.group(1).lower() not in _COUNTED_PEOPLE and not demonym:
-        return None
+    noun, demonym = counted
     asked = {n.lower() for n in key_terms(q.text)}
     for ex in sorted(excerpts, key=lambda x: -x.score)[:2]:
         sentence = passages[ex.passage].text[ex.start : ex.end]
         part = _people_part(sentence, demonym)
         people = _listed_run(part, [n for n in people_in(part) if not set(n.lower().split()) & asked])
-        if (
-            2 <= len(people) < len(_COUNT_WORDS)
-            and about_question(q.text, " ".join(people), sentence) >= RELEVANT_MIN
-        ):
+        if not 2 <= len(people) < len(_COUNT_WORDS):
+            continue
+        if about_question(q.text, " ".join([*people, noun]), sentence, synonyms=True) >= RELEVANT_MIN:
             count = _COUNT_WORDS[len(people)].title()
             return Span(f"{count}: {join_names(people)}", ex.passage, ex.start, ex.end)
     return None
@@ -254,4 +316,5 @@ def unsupported_names(question: str, span: Span, passages: list[Passage]) -> lis
         return []
     sentence = passages[span.passage].text[span.start : span.end]
     present = key_terms(sentence) | set(content_words(sentence))
-    return sorted(t for t in key_terms(question) if t not in present)
+    asked = without_attribution(question)  # "Per the article, when ...": "Per" is no name
+    return sorted(t for t in key_terms(asked) if t not in present)
