@@ -355,6 +355,22 @@ def _synonyms(*groups: str) -> dict[str, set[str]]:
 
 # The corpus' events told in other words: "How many hostages were freed" of "... were released".
 _EVENT_SYNONYMS = _synonyms("release released freed liberated liberate")
+# Paraphrases a question uses for what a sentence says (news verbs, kinship): a predicate word may be
+# written either way.
+_PREDICATE_SYNONYMS = _synonyms(
+    "release released freed free liberated liberate",
+    "arrive arrived arrival visit visited came come travel travelled trip",
+    "mother mom mum",
+    "father dad",
+    "related relative relatives mother grandmother father son daughter wife husband brother sister family",
+    "abducted kidnapped seized captured hostage hostages",
+    "killed died death dead",
+    "criticised criticized criticism condemned blasted slammed",
+    "talks negotiations negotiated met meeting",
+    "arrested detained detention custody",
+    "resigned quit",
+    "won victory beat defeated",
+)
 
 _TITLE_SYNONYMS = _synonyms(
     "ambassador envoy",
@@ -415,8 +431,25 @@ def predicate_words(question: str) -> list[str]:
 
 
 def says_predicate(question: str, text: str) -> bool:
-    """``text`` holds one of the question's predicate words (by stem, "freed" for "freed", "arrival"
-    for "arrived"), or the question has none."""
-    wanted = predicate_words(question)
+    """``text`` holds one of the question's predicate words, by stem ("arrival" for "arrived") or a
+    listed synonym ("mother" for "mom", "arrival" for "visited"), or the question has none.
+
+    Synonyms are safe here, unlike in ``about_question``: this check only ever refuses."""
+    wanted = predicate_words(_PHRASAL.sub(lambda m: _PHRASAL_VERBS[m.group().lower()], question))
     present = set(content_words(text)) | key_terms(text)
-    return not wanted or any(matches_term(w, present) for w in wanted)
+    return not wanted or any(
+        matches_term(w, present) or any(matches_term(s, present) for s in _PREDICATE_SYNONYMS.get(w, ()))
+        for w in wanted
+    )
+
+
+# Phrasal verbs whose words alone say nothing ("turned up" is not "turned").
+_PHRASAL_VERBS = {
+    "turned up": "arrived",
+    "showed up": "arrived",
+    "let go": "released",
+    "set free": "released",
+    "stepped down": "resigned",
+    "taken hostage": "abducted",
+}
+_PHRASAL = re.compile(r"\b(?:" + "|".join(_PHRASAL_VERBS) + r")\b", re.I)
