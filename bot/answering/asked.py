@@ -361,6 +361,7 @@ _PREDICATE_SYNONYMS = _synonyms(
     "release released freed free liberated liberate",
     "arrive arrived arrival visit visited came come travel travelled trip",
     "mother mom mum",
+    "speak speaks speaking spokeswoman spokesman spokesperson",
     "father dad",
     "related relative relatives mother grandmother father son daughter wife husband brother sister family",
     "abducted kidnapped seized captured hostage hostages",
@@ -403,7 +404,8 @@ _HEAD_STOP = re.compile(
 # article give him", "how does Zakharova describe ..."): never what the question asks of its names.
 _ARTICLE_VERBS = frozenset(
     stem(w)
-    for w in "give gives call calls describe describes mention list name per".split()  # noqa: SIM905
+    for w in """give gives call calls describe describes mention list name per role position post title
+    job standing status capacity within hold holds earlier later previously""".split()  # noqa: SIM905
 )
 
 
@@ -415,6 +417,7 @@ def predicate_words(question: str) -> list[str]:
     (sixth sealed set)."""
     if described_name(question):
         return []  # "Who is Abu Marzouk?": ``describes`` checks the description
+    question = _TRAILING_ATTRIBUTION.sub("", question)  # "..., according to tass": where, not what
     head: set[str] = set()
     m = _WH_HEAD.search(question)
     if m:
@@ -435,13 +438,27 @@ def says_predicate(question: str, text: str) -> bool:
     listed synonym ("mother" for "mom", "arrival" for "visited"), or the question has none.
 
     Synonyms are safe here, unlike in ``about_question``: this check only ever refuses."""
-    wanted = predicate_words(_PHRASAL.sub(lambda m: _PHRASAL_VERBS[m.group().lower()], question))
-    present = set(content_words(text)) | key_terms(text)
+    # "maxim kharkin" typed in lower case is still a name, not a predicate: a word the text only ever
+    # capitalises ("Kharkin", "Embassy"), unlike "ambassador", which it also writes in lower case.
+    lower = {stem(normalise(t)) for t in re.findall(r"\b[a-z][\w'’-]*", text)}
+    names = key_terms(text) - lower
+    wanted = [
+        w
+        for w in predicate_words(
+            _PHRASAL.sub(
+                lambda m: _PHRASAL_VERBS[m.group().lower()], without_attribution(question, sources=True)
+            )
+        )
+        if w not in names
+    ]
+    present = set(content_words(text)) | names
     return not wanted or any(
         matches_term(w, present) or any(matches_term(s, present) for s in _PREDICATE_SYNONYMS.get(w, ()))
         for w in wanted
     )
 
+
+_TRAILING_ATTRIBUTION = re.compile(r",?\s*\b(?:according to|per|as reported by)\s+[\w'’. -]{1,40}?\W*$", re.I)
 
 # Phrasal verbs whose words alone say nothing ("turned up" is not "turned").
 _PHRASAL_VERBS = {

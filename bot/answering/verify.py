@@ -115,7 +115,7 @@ def _why_not(q: Query, span: Span, passages: list[Passage], top: Excerpt | None)
     ):
         return "stands in a sentence about something else"
     if not span.from_byline and not says_predicate(
-        q.text, f"{p.title} {sentence} {_continued(passages, span.passage, span.end)}"
+        q.text, f"{sentence} {_continued(passages, span.passage, span.end)}"
     ):
         return "stands in a sentence that does not say what the question asks of its names"
     if q.original.kind == "name" and not described_name(q.asked) and not names_something(span.text):
