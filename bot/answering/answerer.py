@@ -18,7 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.answering.answertype import why_not_an_answer
-from bot.answering.asked import TYPED_KINDS, asks_for_a_name, asks_for_a_thing, says_predicate
+from bot.answering.asked import TYPED_KINDS, asks_for_a_name, asks_for_a_thing
 from bot.answering.candidates import candidates
 from bot.answering.cite import CitationChecker, is_refusal
 from bot.answering.compose import compose
@@ -320,10 +320,12 @@ class Answerer:
     def _extractive(self, answer: Answer, query: Query, t0: float) -> Answer:
         cited = self.checker.extract(query, answer.passages[:3], max_sentences=1)
         if not cited.citations:
-            return self._refuse(answer, t0, "No passage found answers it: none holds a full sentence.")
+            return self._refuse(
+                answer,
+                t0,
+                "No passage found answers it: none holds a full sentence that says what was asked.",
+            )
         problem = _not_an_answer(query, cited.text, answer.passages)
-        if not problem and not says_predicate(query.text, cited.text):
-            problem = "does not say what the question asks of its names"
         if problem:
             answer.notes.append(f"no quote answers the question: the best one {problem}")
             return self._refuse(answer, t0, f"No passage found answers it: the best match {problem}.")

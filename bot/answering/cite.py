@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.answertype import may_hold_answer, supplies_kind
-from bot.answering.asked import asks_for_several
+from bot.answering.asked import asks_for_several, says_predicate
 from bot.answering.excerpts import MIN_WORDS
 from bot.answering.extract import byline
 from bot.answering.query import Query
@@ -139,6 +139,8 @@ class CitationChecker:
                 continue  # a dateline or fragment is never the best quote
             if passages[pi].text[s:e].rstrip(" \"'”’)").endswith("?"):
                 continue  # a question is never an answer
+            if not says_predicate(query.text, passages[pi].text[s:e]):
+                continue  # names the question's people but says nothing it asks of them
             overlap = len(q_words & set(content_words(passages[pi].text[s:e]))) / max(len(q_words), 1)
             # A quote for "when" must hold a date: one that cannot is never the best quote.
             kind = KIND_WEIGHT * supplies_kind(query, passages[pi].text[s:e])
