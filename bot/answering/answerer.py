@@ -25,7 +25,9 @@ from bot.answering.compose import compose
 from bot.answering.compound import join_answers, split_question
 from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
 from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, Span, byline, found_text
+from bot.answering.nationality import nationality_span
 from bot.answering.query import Query
+from bot.answering.reasons import asks_why, reason_span, why_answer
 from bot.answering.reporting import reporting_span
 from bot.answering.titled import described_span, titled_span
 from bot.answering.verify import counted_span, listed_span, unsupported_names, verified_span
@@ -160,15 +162,25 @@ class Answerer:
         that kind (or "I don't know"); otherwise it copies a phrase freely. Either way the phrase
         must stand in one sentence it read (``bot.answering.extract.locate``) and say what was asked
         (``bot.answering.answertype``); if not, the answer is the best quoted clause, or a refusal.
+        A nationality is read off the demonym governing the asked name (``bot.answering.nationality``),
+        and a why question is answered with a reason clause (``bot.answering.reasons``).
         """
         assert self.llm is not None
         ranked = self.scorer.rank(q, passages)
+        nationality = nationality_span(q, ranked[:WIDER_SENTENCES], passages)
+        if nationality is not None:
+            # "Ron Krivoy: what nationality ...": the demonym before the list holding the name
+            # ("Russians A, B, Ron Krivoy, as well as Israeli D"), not the nearest one the model takes.
+            answer.notes.append("the nationality written before the asked name or the list holding it")
+            yield Event("answer", answer=self._composed(answer, q, nationality, passages, "nationality", t0))
+            return
+        reason = reason_span(q, ranked, passages)  # a why question's reason clause, read off the source
         excerpts = self._excerpts(ranked)
         first = excerpts
         span, why, raw = yield from self._read(answer, q, passages, ranked, excerpts, t0)
         seen = {(ex.passage, ex.start) for ex in excerpts}
         for _ in range(self.config.second_looks):
-            if span is not None:
+            if span is not None or reason is not None:
                 break
             # The first sentences did not hold a checkable answer: read the next best ones, unread.
             more = self._excerpts([ex for ex in ranked if (ex.passage, ex.start) not in seen])
@@ -180,6 +192,19 @@ class Answerer:
             seen |= {(ex.passage, ex.start) for ex in more}
             span, why, raw = yield from self._read(answer, q, passages, ranked, more, t0)
         mode = "composed"
+        if span is not None and asks_why(q.asked):
+            # "Because he was a mother and grandmother": a why question's phrase must lie in a
+            # reason clause for what was asked; that whole clause answers it.
+            chosen, note = why_answer(q, span, reason, passages)
+            if chosen is None:
+                why = note  # noted below, with what answers instead
+            elif note:
+                answer.notes.append(note)
+            span, mode = chosen, mode if chosen is span else "reason"
+        if span is None and reason is not None:
+            answer.notes.append(why)
+            answer.notes.append("the reason clause of the best sentence saying what was asked")
+            span, mode = reason, "reason"
         if span is None:
             answer.notes.append(why)
             span, mode = listed_span(q, first, passages), "extractive"  # the list it read first, quoted
@@ -273,7 +298,8 @@ class Answerer:
         sentence = compose(q.asked, span.text) if restated else compose("", span.text)
         answer.text = f"{sentence[:-1]} [1]{sentence[-1]}"
         answer.citations = [Citation(1, passages[span.passage], span.start, span.end)]
-        answer.mode = "composed" if mode in ("counted", "titled") else mode  # sentences the bot wrote
+        # sentences the bot wrote
+        answer.mode = "composed" if mode in ("counted", "titled", "nationality", "reason") else mode
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         return answer
 

@@ -405,7 +405,8 @@ _HEAD_STOP = re.compile(
 _ARTICLE_VERBS = frozenset(
     stem(w)
     for w in """give gives call calls describe describes mention list name per role position post title
-    job standing status capacity within hold holds earlier later previously""".split()  # noqa: SIM905
+    job standing status capacity within hold holds earlier later previously nationality nationalities
+    citizenship""".split()  # noqa: SIM905
 )
 
 
@@ -438,23 +439,32 @@ def says_predicate(question: str, text: str) -> bool:
     listed synonym ("mother" for "mom", "arrival" for "visited"), or the question has none.
 
     Synonyms are safe here, unlike in ``about_question``: this check only ever refuses."""
+    wanted = asked_predicate(question, text)
+    return not wanted or holds_predicate(wanted, text)
+
+
+def asked_predicate(question: str, text: str) -> list[str]:
+    """``predicate_words`` less the names ``text`` writes, a phrasal verb read as its one word."""
+    names = _names_in(text)
+    asked = _PHRASAL.sub(
+        lambda m: _PHRASAL_VERBS[m.group().lower()], without_attribution(question, sources=True)
+    )
+    return [w for w in predicate_words(asked) if w not in names]
+
+
+def _names_in(text: str) -> set[str]:
     # "maxim kharkin" typed in lower case is still a name, not a predicate: a word the text only ever
     # capitalises ("Kharkin", "Embassy"), unlike "ambassador", which it also writes in lower case.
     lower = {stem(normalise(t)) for t in re.findall(r"\b[a-z][\w'’-]*", text)}
-    names = key_terms(text) - lower
-    wanted = [
-        w
-        for w in predicate_words(
-            _PHRASAL.sub(
-                lambda m: _PHRASAL_VERBS[m.group().lower()], without_attribution(question, sources=True)
-            )
-        )
-        if w not in names
-    ]
-    present = set(content_words(text)) | names
-    return not wanted or any(
+    return key_terms(text) - lower
+
+
+def holds_predicate(words: list[str], text: str) -> bool:
+    """``text`` holds one of ``words``, by stem or a listed synonym."""
+    present = set(content_words(text)) | _names_in(text)
+    return any(
         matches_term(w, present) or any(matches_term(s, present) for s in _PREDICATE_SYNONYMS.get(w, ()))
-        for w in wanted
+        for w in words
     )
 
 

@@ -129,7 +129,7 @@ def _names(sentence: str) -> list[str]:
         if at_start and len(tokens) == 1 and normalise(tokens[0]) in _STARTERS:
             continue
         core = tokens[:]
-        while len(core) > 1 and (normalise(core[0]) in TITLE_WORDS or _demonym(core[0])):
+        while len(core) > 1 and (normalise(core[0]) in TITLE_WORDS or is_demonym(core[0])):
             core = core[1:]
         for variant in (" ".join(tokens), " ".join(core)):
             if variant and normalise(variant) not in _STARTERS and variant not in found:
@@ -149,7 +149,7 @@ def person_like(name: str) -> bool:
     return (
         2 <= len(tokens) <= 3
         and not name.endswith(("'s", "’s"))
-        and not any(normalise(t) in TITLE_WORDS or _demonym(t) for t in tokens)
+        and not any(normalise(t) in TITLE_WORDS or is_demonym(t) for t in tokens)
     )
 
 
@@ -159,7 +159,11 @@ _DEMONYMS_IN_I = frozenset(
 )
 
 
-def _demonym(word: str) -> bool:
+# Where a list of one kind of people ends and others join it: "Russians A, B and C, as well as Israeli D".
+LIST_BREAK = re.compile(r"\b(?:as well as|along with|together with|in addition to|besides)\b", re.I)
+
+
+def is_demonym(word: str) -> bool:
     """ "Russians", "Israeli", "Chinese": a nationality before a name, not part of it."""
     w = normalise(word).removesuffix("s")
     return (w.endswith(("ian", "ese", "ish")) and len(w) > 4) or w in _DEMONYMS_IN_I
@@ -201,7 +205,7 @@ def complete_name(phrase: str, sentence: str) -> str:
         return phrase
     tokens = holders.pop().split()
     while len(tokens) > 1 and (
-        normalise(tokens[0]) in _NOT_A_NAME_START or _demonym(tokens[0]) or tokens[0].endswith(("'s", "’s"))
+        normalise(tokens[0]) in _NOT_A_NAME_START or is_demonym(tokens[0]) or tokens[0].endswith(("'s", "’s"))
     ):
         tokens = tokens[1:]  # "Former President", "Israeli", "Ferrari's"
     size = len(phrase.split())
@@ -223,6 +227,6 @@ _NOT_A_NAME_START = TITLE_WORDS | _STARTERS
 def names_something(phrase: str) -> bool:
     """A "who" answer holds a name, not only a nationality or a title ("Israeli", "spokeswoman")."""
     return any(
-        not _demonym(t) and normalise(t) not in TITLE_WORDS and t[:1].isupper()
+        not is_demonym(t) and normalise(t) not in TITLE_WORDS and t[:1].isupper()
         for t in re.findall(r"[\w'’-]+", phrase)
     )

@@ -50,7 +50,7 @@ def titled_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -> S
     found: dict[str, Span] = {}
     for ex in sorted(excerpts, key=lambda x: -x.score)[:3]:
         sentence = passages[ex.passage].text[ex.start : ex.end]
-        for name in _titled_names(sentence):
+        for name in person_names(sentence):
             title = title_before(sentence, name)
             if not title:
                 continue
@@ -104,7 +104,7 @@ def written_name(name: str, sentence: str) -> str:
     written = m.group()
     if len(written.split()) > 1:
         return written
-    fuller = {n for n in _titled_names(sentence) if n.split()[-1] == written}
+    fuller = {n for n in person_names(sentence) if n.split()[-1] == written}
     return fuller.pop() if len(fuller) == 1 else written
 
 
@@ -143,7 +143,7 @@ def _post_before(text: str, reach: int = 6, tail: int = 10) -> str:
     return " ".join(post) if len(words) >= 2 else ""  # "(the) leader" alone says little (``described_span``)
 
 
-def _titled_names(sentence: str) -> list[str]:
+def person_names(sentence: str) -> list[str]:
     """The sentence's person names, and the last two words of each capitalised run ("Israeli
     Ambassador" + "Moscow Simona Halperin's" holds "Simona Halperin", which ``people_in`` skips)."""
     names = people_in(sentence)

@@ -30,6 +30,7 @@ from bot.answering.asked import (
     without_attribution,
 )
 from bot.answering.candidates import (
+    LIST_BREAK,
     Candidate,
     complete_name,
     expand_to_list,
@@ -39,6 +40,7 @@ from bot.answering.candidates import (
 )
 from bot.answering.cite import is_refusal
 from bot.answering.extract import Span, byline, clean_phrase, copied_run, found_text, locate, trim_echo
+from bot.answering.nationality import asks_nationality, nationality_problem
 from bot.answering.query import Query, expected_kind
 from bot.answering.titled import titles_of
 from bot.language.lexicon import STOPWORDS
@@ -122,6 +124,10 @@ def _why_not(q: Query, span: Span, passages: list[Passage], top: Excerpt | None)
         return "names no one"
     if only_a_speaker(span.text):
         return "names a speaker, not what was said"
+    if asks_nationality(q.asked) and not span.from_byline:
+        problem = nationality_problem(q.text, span.text, sentence)
+        if problem:
+            return problem  # "Israeli" for Ron Krivoy, listed after "Russians"
     if not fills_role(role_words(q.asked), span.text, sentence, head=role_head(q.asked)):
         return f"does not stand for {q.asked!r}"
     name = described_name(q.text)
@@ -182,8 +188,6 @@ _COUNTED_PEOPLE = frozenset(
     soldiers civilians residents victims""".split()  # noqa: SIM905
 )
 _COUNT_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()  # noqa: SIM905
-# Where a list of one kind of people ends and others join it: "Russians A, B and C, as well as Israeli D".
-_LIST_BREAK = re.compile(r"\b(?:as well as|along with|together with|in addition to|besides)\b", re.I)
 # "How many people ...", "In total, how many hostages ...", "What was the number of hostages freed",
 # "how many of the hostages ...": the word after the count is what is counted.
 _COUNT_OF = re.compile(
@@ -298,7 +302,7 @@ def _people_part(sentence: str, demonym: str) -> str:
     if at is None:
         return ""
     rest = sentence[at.end() :]
-    cut = _LIST_BREAK.search(rest)
+    cut = LIST_BREAK.search(rest)
     return rest[: cut.start()] if cut else rest
 
 
