@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.asked import predicate_words
 from bot.answering.excerpts import Excerpt
 from bot.answering.nationality import (
     adjective,
@@ -16,6 +15,7 @@ from bot.answering.nationality import (
     nationality_problem,
     nationality_span,
 )
+from bot.answering.predicate import predicate_words
 from bot.answering.query import Query
 from bot.service import Bot
 from bot.types import Passage

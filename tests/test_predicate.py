@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.answering.asked import predicate_words, says_predicate
+from bot.answering.predicate import predicate_words, says_predicate
 from bot.service import Bot
 from tests.conftest import FakeLLM, make_config
 

@@ -344,7 +344,7 @@ def title_synonyms(head: str) -> set[str]:
     return _TITLE_SYNONYMS.get(head, {head})
 
 
-def _synonyms(*groups: str) -> dict[str, set[str]]:
+def synonym_table(*groups: str) -> dict[str, set[str]]:
     table: dict[str, set[str]] = {}
     for group in groups:
         words = {stem(w) for w in group.split()}
@@ -354,26 +354,8 @@ def _synonyms(*groups: str) -> dict[str, set[str]]:
 
 
 # The corpus' events told in other words: "How many hostages were freed" of "... were released".
-_EVENT_SYNONYMS = _synonyms("release released freed liberated liberate")
-# Paraphrases a question uses for what a sentence says (news verbs, kinship): a predicate word may be
-# written either way.
-_PREDICATE_SYNONYMS = _synonyms(
-    "release released freed free liberated liberate",
-    "arrive arrived arrival visit visited came come travel travelled trip",
-    "mother mom mum",
-    "speak speaks speaking spokeswoman spokesman spokesperson",
-    "father dad",
-    "related relative relatives mother grandmother father son daughter wife husband brother sister family",
-    "abducted kidnapped seized captured hostage hostages",
-    "killed died death dead",
-    "criticised criticized criticism condemned blasted slammed",
-    "talks negotiations negotiated met meeting",
-    "arrested detained detention custody",
-    "resigned quit",
-    "won victory beat defeated",
-)
-
-_TITLE_SYNONYMS = _synonyms(
+_EVENT_SYNONYMS = synonym_table("release released freed liberated liberate")
+_TITLE_SYNONYMS = synonym_table(
     "ambassador envoy",
     "spokeswoman spokesman spokesperson",
     "leader head chief",
@@ -390,93 +372,3 @@ _SPEECH_END = re.compile(
 def only_a_speaker(phrase: str) -> bool:
     """ "Maria Zakharova said" answers who spoke, never what was said."""
     return bool(_SPEECH_END.search(phrase))
-
-
-# "Which Israeli minister thanked ...": the words after "which"/"what" up to the verb describe the
-# answer (its kind), not what the question says of it; a verb or auxiliary ends them.
-_WH_HEAD = re.compile(r"\b(?:which|what|how many|how much)\b((?:\s+[\w'’-]+){0,4})", re.I)
-_HEAD_STOP = re.compile(
-    r"^(?:is|was|are|were|be|been|did|does|do|has|have|had|will|would|can|could|should|may|might|"
-    r"\w+ed|to|of|in|on|at|for|from|by|with|that|who|which)$",
-    re.I,
-)
-# Verbs a question uses about the article rather than the events ("what nationality does the
-# article give him", "how does Zakharova describe ..."): never what the question asks of its names.
-_ARTICLE_VERBS = frozenset(
-    stem(w)
-    for w in """give gives call calls describe describes mention list name per role position post title
-    job standing status capacity within hold holds earlier later previously nationality nationalities
-    citizenship""".split()  # noqa: SIM905
-)
-
-
-def predicate_words(question: str) -> list[str]:
-    """What the question says of its names: its content words without the names, the generic
-    words and the asked kind ("Which Israeli minister thanked Russia for its help?" -> thanked,
-    help). A sentence holding none of them does not say it, whatever names it shares: "Maria
-    Zakharova thanked Russia for its help" was composed from a sentence holding neither word
-    (sixth sealed set)."""
-    if described_name(question):
-        return []  # "Who is Abu Marzouk?": ``describes`` checks the description
-    question = _TRAILING_ATTRIBUTION.sub("", question)  # "..., according to tass": where, not what
-    head: set[str] = set()
-    m = _WH_HEAD.search(question)
-    if m:
-        for token in m.group(1).split():
-            if _HEAD_STOP.match(token):
-                break
-            head.update(content_words(token))
-    names = key_terms(question)
-    return [
-        w
-        for w in dict.fromkeys(content_words(question))
-        if w not in names and w not in GENERIC_WORDS and w not in head and w not in _ARTICLE_VERBS
-    ]
-
-
-def says_predicate(question: str, text: str) -> bool:
-    """``text`` holds one of the question's predicate words, by stem ("arrival" for "arrived") or a
-    listed synonym ("mother" for "mom", "arrival" for "visited"), or the question has none.
-
-    Synonyms are safe here, unlike in ``about_question``: this check only ever refuses."""
-    wanted = asked_predicate(question, text)
-    return not wanted or holds_predicate(wanted, text)
-
-
-def asked_predicate(question: str, text: str) -> list[str]:
-    """``predicate_words`` less the names ``text`` writes, a phrasal verb read as its one word."""
-    names = _names_in(text)
-    asked = _PHRASAL.sub(
-        lambda m: _PHRASAL_VERBS[m.group().lower()], without_attribution(question, sources=True)
-    )
-    return [w for w in predicate_words(asked) if w not in names]
-
-
-def _names_in(text: str) -> set[str]:
-    # "maxim kharkin" typed in lower case is still a name, not a predicate: a word the text only ever
-    # capitalises ("Kharkin", "Embassy"), unlike "ambassador", which it also writes in lower case.
-    lower = {stem(normalise(t)) for t in re.findall(r"\b[a-z][\w'’-]*", text)}
-    return key_terms(text) - lower
-
-
-def holds_predicate(words: list[str], text: str) -> bool:
-    """``text`` holds one of ``words``, by stem or a listed synonym."""
-    present = set(content_words(text)) | _names_in(text)
-    return any(
-        matches_term(w, present) or any(matches_term(s, present) for s in _PREDICATE_SYNONYMS.get(w, ()))
-        for w in words
-    )
-
-
-_TRAILING_ATTRIBUTION = re.compile(r",?\s*\b(?:according to|per|as reported by)\s+[\w'’. -]{1,40}?\W*$", re.I)
-
-# Phrasal verbs whose words alone say nothing ("turned up" is not "turned").
-_PHRASAL_VERBS = {
-    "turned up": "arrived",
-    "showed up": "arrived",
-    "let go": "released",
-    "set free": "released",
-    "stepped down": "resigned",
-    "taken hostage": "abducted",
-}
-_PHRASAL = re.compile(r"\b(?:" + "|".join(_PHRASAL_VERBS) + r")\b", re.I)

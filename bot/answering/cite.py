@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.answertype import may_hold_answer, supplies_kind
-from bot.answering.asked import asks_for_several, says_predicate
+from bot.answering.asked import asks_for_several
 from bot.answering.excerpts import MIN_WORDS
 from bot.answering.extract import byline
+from bot.answering.predicate import says_predicate
 from bot.answering.query import Query
 from bot.language.lexicon import ORDINALS
 from bot.language.text import CITATION_MARKERS, content_words, key_terms, split_sentences

@@ -26,11 +26,10 @@ from bot.answering.answertype import GENERIC_WORDS
 from bot.answering.asked import (
     RELEVANT_MIN,
     about_question,
-    asked_predicate,
-    holds_predicate,
     without_attribution,
 )
 from bot.answering.extract import Span
+from bot.answering.predicate import asked_predicate, holds_predicate
 from bot.answering.query import Query, question_names
 from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
 from bot.language.text import content_words, key_terms, normalise, split_sentences, stem

@@ -26,7 +26,6 @@ from bot.answering.asked import (
     only_a_speaker,
     role_head,
     role_words,
-    says_predicate,
     without_attribution,
 )
 from bot.answering.candidates import (
@@ -41,6 +40,7 @@ from bot.answering.candidates import (
 from bot.answering.cite import is_refusal
 from bot.answering.extract import Span, byline, clean_phrase, copied_run, found_text, locate, trim_echo
 from bot.answering.nationality import asks_nationality, nationality_problem
+from bot.answering.predicate import says_predicate
 from bot.answering.query import Query, expected_kind
 from bot.answering.titled import titles_of
 from bot.language.lexicon import STOPWORDS
