@@ -53,7 +53,7 @@ typecheck:
 # Everything CI runs: lint, types, all tests with coverage, the gold-set gate.
 test: install-test
 	$(MAKE) lint typecheck
-	$(BIN)/pytest -q --cov=bot --cov-report=term --cov-fail-under=$$(cat .ci/coverage-floor)
+	$(BIN)/pytest -q --durations=15 --cov=bot --cov-report=term --cov-fail-under=$$(cat .ci/coverage-floor)
 
 # The edit-test loop: no answer model, server or browser.
 test-fast:

@@ -202,3 +202,20 @@ def _asked_noun(question: str) -> set[str]:
 
 _AUX_WORDS = r"is|was|are|were|has|have|had|will|would|can|could|did|does|do|\w+ed"
 _ECHO_GLUE = frozenset("is was are were be been has have had the a an to of in on at by".split())  # noqa: SIM905
+
+
+def next_sentence(passages: list[Passage], index: int, end: int) -> tuple[int, int, int] | None:
+    """The sentence after the one ending at ``end`` in ``passages[index]``: (its passage, start,
+    end), in this chunk or the next retrieved chunk of the same article (a chunk may end with the
+    sentence: "... Abu Marzouk arrived in Moscow." and the next one starts "He explicitly said ...")."""
+    p = passages[index]
+    at = p.start + end  # in the article
+    later = sorted(
+        (x for x in passages if x.doc_id == p.doc_id and p.start < x.start <= at + 3 < x.end + 3),
+        key=lambda x: x.start,
+    )
+    for x in [p, *later]:
+        following = next(((s, e) for s, e in split_sentences(x.text) if x.start + s >= at), None)
+        if following is not None:
+            return passages.index(x), *following
+    return None

@@ -28,11 +28,11 @@ from bot.answering.asked import (
     about_question,
     without_attribution,
 )
-from bot.answering.extract import Span
+from bot.answering.extract import Span, next_sentence
 from bot.answering.predicate import asked_predicate, holds_predicate
 from bot.answering.query import Query, question_names
 from bot.language.lexicon import MONTH_NAMES, WEEKDAYS
-from bot.language.text import content_words, key_terms, normalise, split_sentences, stem
+from bot.language.text import content_words, key_terms, normalise, stem
 
 if TYPE_CHECKING:
     from bot.answering.excerpts import Excerpt
@@ -169,18 +169,11 @@ def _subject(before: str) -> str:
 def _linked(passages: list[Passage], index: int, end: int) -> tuple[int, int, int] | None:
     """The sentence after the one ending at ``end`` when it gives that one's reason ("After all,
     ..."): (its passage, start, end), in this chunk or the next one of the same article."""
-    p = passages[index]
-    at = p.start + end
-    later = sorted(
-        (x for x in passages if x.doc_id == p.doc_id and p.start < x.start <= at + 3 < x.end + 3),
-        key=lambda x: x.start,
-    )
-    for x in [p, *later]:
-        following = next(((s, e) for s, e in split_sentences(x.text) if x.start + s >= at), None)
-        if following is not None:
-            text = x.text[following[0] : following[1]]
-            return (passages.index(x), *following) if _LINKED.match(text) else None
-    return None
+    following = next_sentence(passages, index, end)
+    if following is None:
+        return None
+    i, start, stop = following
+    return following if _LINKED.match(passages[i].text[start:stop]) else None
 
 
 def _predicate(question: str, sentence: str) -> list[str]:

@@ -38,13 +38,22 @@ from bot.answering.candidates import (
     people_in,
 )
 from bot.answering.cite import is_refusal
-from bot.answering.extract import Span, byline, clean_phrase, copied_run, found_text, locate, trim_echo
+from bot.answering.extract import (
+    Span,
+    byline,
+    clean_phrase,
+    copied_run,
+    found_text,
+    locate,
+    next_sentence,
+    trim_echo,
+)
 from bot.answering.nationality import asks_nationality, nationality_problem
 from bot.answering.predicate import says_predicate
 from bot.answering.query import Query, expected_kind
 from bot.answering.titled import titles_of
 from bot.language.lexicon import STOPWORDS
-from bot.language.text import content_words, key_terms, normalise, split_sentences
+from bot.language.text import content_words, key_terms, normalise
 
 if TYPE_CHECKING:
     from bot.answering.excerpts import Excerpt
@@ -147,19 +156,13 @@ _PRONOUN_START = re.compile(r"^\W*(?:he|she|they|it|his|her|their)\b", re.I)
 
 def _continued(passages: list[Passage], index: int, end: int) -> str:
     """The next sentence when it goes on about the same person ("... Abu Marzouk arrived in Moscow.
-    He said that ..."): what the question says of a name may stand there, in this chunk or the next."""
-    p = passages[index]
-    at = p.start + end  # in the article
-    later = sorted(
-        (x for x in passages if x.doc_id == p.doc_id and p.start < x.start <= at + 3 < x.end + 3),
-        key=lambda x: x.start,
-    )
-    for x in [p, *later]:
-        following = next(((s, e) for s, e in split_sentences(x.text) if x.start + s >= at), None)
-        if following is not None:
-            text = x.text[following[0] : following[1]]
-            return text if _PRONOUN_START.match(text) else ""
-    return ""
+    He said that ..."): what the question says of a name may stand there."""
+    following = next_sentence(passages, index, end)
+    if following is None:
+        return ""
+    i, start, stop = following
+    text = passages[i].text[start:stop]
+    return text if _PRONOUN_START.match(text) else ""
 
 
 _PEOPLE = re.compile(
