@@ -46,6 +46,7 @@ def test_a_sentence_must_say_what_is_asked_not_only_name_who_is_asked_about() ->
     assert says_predicate("which senior Hamas political leader turned up in Moscow on February 3", MARZOUK)
     assert not says_predicate("which senior Hamas political leader turned down the offer", MARZOUK)
     assert says_predicate("Who speaks for Russia's foreign ministry?", LEAD)
+    assert says_predicate("Which cryptocurrency saw a 20% jump last week?", "Bitcoin soared 20% this week.")
 
 
 def test_lower_case_names_are_names_but_lower_case_titles_are_predicates() -> None:

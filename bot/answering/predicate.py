@@ -32,6 +32,8 @@ _PREDICATE_SYNONYMS = synonym_table(
     "arrested detained detention custody",
     "resigned quit",
     "won victory beat defeated",
+    "jump jumped rise rose risen surge surged soar soared climb climbed gain gained increase increased",
+    "fall fell drop dropped decline declined plunge plunged slump slumped tumble tumbled decrease decreased",
 )
 
 
