@@ -197,12 +197,14 @@ _COUNT_OF = re.compile(
     r"\b(?:how\s+many|number\s+of|^\W*count)\s+(?:(?:of|the|those|these|all)\s+){0,2}([\w'’-]+)(?:\s+([\w'’-]+))?",
     re.I,
 )
-_DEMONYM_WORD = re.compile(r"^[A-Z][\w'’-]*(?:ans?|is|i|ese|ish)$")
+# "Russians", "Israeli", "Chinese": a capitalised word with a nationality's ending.
+_DEMONYM = r"[A-Z][\w'’-]*(?:ans?|is|i|ese|ish)"
+_DEMONYM_WORD = re.compile(rf"^{_DEMONYM}$")
 # "how many does the article call Russians", "how many were Russian (citizens)", "how many are
 # described as Israelis": the nationality is said of the counted, not before them.
 _DEMONYM_SAID = re.compile(
     r"\b(?i:were|are|was|is|be|call|calls|called|(?:describe[sd]?|name[sd]?|identif(?:y|ies|ied)|list(?:s|ed)?)"
-    r"\s+as)\s+(?:(?i:a|an|as)\s+)?([A-Z][\w'’-]*(?:ans?|is|i|ese|ish))\b"
+    rf"\s+as)\s+(?:(?i:a|an|as)\s+)?({_DEMONYM})\b"
 )
 # "how many were freed": no noun, but a verb said of people the sentence may list.
 _SAID_OF_PEOPLE = re.compile(
