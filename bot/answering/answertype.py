@@ -111,13 +111,14 @@ def adds_information(question: Query | str, answer: str) -> bool:
     return bool(set(content_words(answer)) - q.words)
 
 
-def missing_subject(question: Query | str, found_text: str) -> list[str]:
+def missing_subject(question: Query | str, found_text: str, names_only: bool = False) -> list[str]:
     """The question's names, numbers and ordinals absent from everything retrieved for it.
 
     A quote about the hostages' release that never names Putin does not say what Putin said. So
     that a paraphrase is not refused, a term matches any word it is a prefix of, or that is a
     prefix of it ("Israel" / "Israeli"), and when the question's names are all there only a
-    question whose every other word is absent ("Who is the prime minister of ...?") is refused.
+    question whose every other word is absent ("Who is the prime minister of ...?") is refused
+    (not with ``names_only``: the names, numbers and ordinals alone).
     """
     q = Query.of(question)
     present = set(content_words(found_text)) | key_terms(found_text)
@@ -125,7 +126,7 @@ def missing_subject(question: Query | str, found_text: str) -> list[str]:
     # this week. Around how many ...?"): the generic words are never the subject.
     needed = (q.names - GENERIC_WORDS) | (q.words & ORDINALS)
     missing = sorted(t for t in needed if not matches_term(t, present))
-    if missing:
+    if missing or names_only:
         return missing
     others = [w for w in dict.fromkeys(content_words(q.text)) if w not in needed and w not in GENERIC_WORDS]
     absent = [w for w in others if not matches_term(w, present)]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.answering.asked import RELEVANT_MIN, about_question, about_reporting
 from bot.answering.extract import byline
+from bot.answering.predicate import asked_predicate, says_predicate
 from bot.language.lexicon import MONTH_NAMES, STOPWORDS, WEEKDAYS
 from bot.language.text import normalise, split_sentences
 
@@ -73,7 +74,7 @@ def candidates(kind: str, question: str, excerpts: list[Excerpt], passages: list
         p = passages[ex.passage]
         for s, e in split_sentences(p.text[ex.start : ex.end]):
             start, end = s + ex.start, e + ex.start
-            relevant = about_question(question, "", f"{p.title} {p.text[start:end]}") >= RELEVANT_MIN
+            relevant = _relevant(question, p.title, p.text[start:end])
             for text in _phrases(kind, p.text[start:end]):
                 if not relevant or {normalise(w) for w in re.findall(r"[\w'’\-]+", text)} <= asked:
                     continue
@@ -85,6 +86,18 @@ def candidates(kind: str, question: str, excerpts: list[Excerpt], passages: list
                     normalise(byline(p)), Candidate(byline(p).split(", ", 1)[-1], ex.passage, *first[0])
                 )
     return list(out.values())[:MAX_CANDIDATES]
+
+
+def _relevant(question: str, title: str, sentence: str) -> bool:
+    """The sentence shares the question's words, or its names and what it says of them in other
+    words: "When was Yaffa Adar let go" has no word of "... Yaffa Adar were released" but its names,
+    and "let go" is "released" (``bot.answering.predicate``). Without this its "November 2023" was
+    no option, and the model could only say it did not know (seventh sealed set, v23)."""
+    context = f"{title} {sentence}"
+    if about_question(question, "", context) >= RELEVANT_MIN:
+        return True
+    named = about_question(question, "", context, names_only=True) >= RELEVANT_MIN
+    return named and bool(asked_predicate(question, sentence)) and says_predicate(question, sentence)
 
 
 def _phrases(kind: str, sentence: str) -> list[str]:
