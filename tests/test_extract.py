@@ -532,3 +532,33 @@ def test_a_list_asked_by_nationality_keeps_only_that_nationality(corpus_home: Pa
     assert all(n in answer.text for n in NOVEMBER_NAMES[:3]) and "Adar" not in answer.text, answer.text
     answer = bot.ask("Who was released in November 2023?")
     assert all(n in answer.text for n in NOVEMBER_NAMES), answer.text
+
+
+def test_a_phrase_is_cut_where_it_starts_repeating_the_question() -> None:
+    """v66 of the seventh sealed set: the model copied the whole clause after the answer."""
+    from bot.answering.extract import cut_at_echo
+
+    q = "Which two parties, according to the spokeswoman, must strictly comply with the agreements reached?"
+    clause = "Israel and Hamas must strictly comply with the agreements reached within the framework"
+    assert cut_at_echo(q, clause) == "Israel and Hamas"
+    released = "Yelena Trufanova, Irina Tatti were released in November 2023 at Russia's request"
+    assert cut_at_echo("Who was released in November 2023?", released) == "Yelena Trufanova, Irina Tatti"
+    # Nothing of its own before the echo, or an echo of fewer than three words: left as it is.
+    assert cut_at_echo("Who was released in November 2023?", "Were released in November 2023") == (
+        "Were released in November 2023"
+    )
+    assert cut_at_echo("What did Zakharova say?", "Zakharova said Russia will press on") == (
+        "Zakharova said Russia will press on"
+    )
+
+
+def test_a_list_question_answered_with_its_clause_gets_the_list(corpus_home: Path) -> None:
+    clause = (
+        "Israel and Hamas must strictly comply with the agreements reached within the framework of the "
+        "agreement on the cessation of hostilities in the Gaza Strip"
+    )
+    answer = Bot(make_config(corpus_home), llm=FakeLLM(clause)).ask(
+        "Which two parties, according to the spokeswoman, must strictly comply with the agreements reached?"
+    )
+    assert answer.text.startswith("Israel and Hamas"), (answer.text, answer.notes)
+    assert "must strictly comply" not in answer.text

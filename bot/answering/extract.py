@@ -180,6 +180,32 @@ def trim_echo(question: str, phrase: str) -> str:
     return " ".join(tokens[lead:]).strip(" ,;:")
 
 
+def cut_at_echo(question: str, phrase: str, run: int = 3) -> str:
+    """The phrase up to where it starts repeating the question, three or more of its words in a
+    row: "Israel and Hamas must strictly comply with the agreements reached within ..." answers
+    "Which two parties must strictly comply with the agreements reached?" with "Israel and Hamas"
+    (seventh sealed set, v66: the whole clause shared no word with the question but its echo, so
+    its sentence looked to be about something else). The phrase itself when nothing is cut or
+    nothing of its own is left before the echo."""
+    asked = {normalise(w) for w in re.findall(r"[\w'’\-]+", question)} - _ECHO_GLUE
+    tokens = phrase.split()
+    words = [normalise(t.strip(".,;:!?\"'“”()")) for t in tokens]
+    for i in range(1, len(tokens)):
+        if words[i] not in asked:
+            continue
+        j, held = i, 0
+        while j < len(tokens) and (words[j] in asked or words[j] in _ECHO_GLUE):
+            held += words[j] in asked
+            j += 1
+        start = i
+        while start > 0 and words[start - 1] in _ECHO_GLUE:
+            start -= 1  # "... Irina Tatti were released in ...": "were" goes with the echo
+        head = [w for w in words[:start] if w and w not in asked]
+        if held >= run and head:
+            return " ".join(tokens[:start]).strip(" ,;:")
+    return phrase
+
+
 def _one_name(left: str, right: str) -> bool:
     """Two neighbouring words of one capitalised name ("Abu Marzouk"), which no trim may split."""
     return left[:1].isupper() and right[:1].isupper() and left[-1:].isalnum()

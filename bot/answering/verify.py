@@ -18,6 +18,7 @@ from bot.answering.asked import (
     TYPED_KINDS,
     about_question,
     about_reporting,
+    asks_for_a_thing,
     asks_for_several,
     asks_for_several_roles,
     described_name,
@@ -43,6 +44,7 @@ from bot.answering.extract import (
     byline,
     clean_phrase,
     copied_run,
+    cut_at_echo,
     found_text,
     locate,
     next_sentence,
@@ -78,6 +80,8 @@ def verified_span(
         span: Span | None = Span(chosen.text, chosen.passage, chosen.start, chosen.end)
     else:
         trimmed = trim_echo(q.text, trim_echo(q.asked, phrase))
+        if asks_for_a_thing(q.asked):
+            trimmed = cut_at_echo(q.asked, trimmed)  # "Israel and Hamas must strictly comply ..."
         if not trimmed:
             return None, f"the model's phrase {phrase!r} only restates the question"
         span = locate(trimmed, excerpts, passages, q.text)
