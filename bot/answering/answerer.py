@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.answering.answertype import missing_subject, why_not_an_answer
+from bot.answering.answertype import unmentioned, why_not_an_answer
 from bot.answering.asked import TYPED_KINDS, asks_for_a_name, asks_for_a_thing
-from bot.answering.candidates import Candidate, candidates
+from bot.answering.candidates import candidates
 from bot.answering.cite import CitationChecker, is_refusal
 from bot.answering.compose import compose
 from bot.answering.compound import join_answers, split_question
@@ -30,7 +30,13 @@ from bot.answering.query import Query
 from bot.answering.reasons import asks_why, reason_span, why_answer
 from bot.answering.reporting import reporting_span
 from bot.answering.titled import described_span, titled_span
-from bot.answering.verify import counted_span, listed_span, owners_only, unsupported_names, verified_span
+from bot.answering.verify import (
+    counted_span,
+    listed_span,
+    pick_despite_dont_know,
+    unsupported_names,
+    verified_span,
+)
 from bot.types import Answer, BotError, Citation, Passage
 
 if TYPE_CHECKING:
@@ -166,7 +172,7 @@ class Answerer:
         and a why question is answered with a reason clause (``bot.answering.reasons``).
         """
         assert self.llm is not None
-        missing = _unmentioned(q, passages)
+        missing = unmentioned(q, found_text(passages))
         if missing:
             # "Who was freed during the humanitarian pause of November 2024?": every phrase the model
             # could give is set aside for it, and so must be the lists and titles read off the
@@ -290,41 +296,16 @@ class Answerer:
         )
         span, why = verified_span(q, raw, chosen, excerpts, passages, ranked[:WIDER_SENTENCES])
         if span is None and kind in TYPED_KINDS and raw == DONT_KNOW and options:
-            second = self._despite_dont_know(q, messages, options, excerpts, passages, ranked)
+            wider = ranked[:WIDER_SENTENCES]
+            second = pick_despite_dont_know(
+                self.llm, self.config.llm_max_tokens, q, messages, options, excerpts, passages, wider
+            )
             if second is not None:
                 answer.notes.append(
                     f"the model said it does not know; its choice without that: {second.text!r}"
                 )
                 return second, "", second.text
         return span, why, raw
-
-    def _despite_dont_know(
-        self,
-        q: Query,
-        messages: list[Message],
-        options: list[Candidate],
-        excerpts: list[Excerpt],
-        passages: list[Passage],
-        ranked: list[Excerpt],
-    ) -> Span | None:
-        """The model's pick among the dates or numbers when "I don't know" is not on offer, kept only
-        when its sentence holds every name of the question, none of them only as an owner, and says
-        what was asked. "When was Yaffa Adar let go": it did not know, although the sentence naming
-        her release says "in November 2023" (seventh sealed set: 6 of its 13 false refusals were
-        such "I don't know"s). "Alexander Trufanov's mother ... were released in November 2023" does
-        not say when Trufanov was freed. The prompt is the one just read, so llama.cpp reuses it."""
-        assert self.llm is not None
-        pick = self.llm.choose(messages, [c.text for c in options], self.config.llm_max_tokens)
-        chosen = next((c for c in options if c.text == pick), None)
-        if pick is None or chosen is None:
-            return None
-        span, _ = verified_span(q, pick, chosen, excerpts, passages, ranked[:WIDER_SENTENCES])
-        if span is None:
-            return None
-        sentence = passages[span.passage].text[span.start : span.end]
-        if unsupported_names(q.text, span, passages) or owners_only(q.text, sentence):
-            return None
-        return span
 
     def _composed(
         self, answer: Answer, q: Query, span: Span, passages: list[Passage], mode: str, t0: float
@@ -433,17 +414,6 @@ def build_messages(
     today = f"Today is {(as_of or date.today()).isoformat()}.\n\n"
     user = f"{today}News article excerpts:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
-
-
-def _unmentioned(q: Query, passages: list[Passage]) -> list[str]:
-    """The question's names, numbers and ordinals that nothing retrieved mentions (its other words
-    may be paraphrased: "In what capacity does Zakharova speak" is answered by her title). A
-    follow-up's are taken from its standalone form ("she" is Yelena Trufanova), as in ``verify``."""
-    found = found_text(passages)
-    missing = missing_subject(q.original, found, names_only=True)
-    if missing and q.asked != q.text:
-        missing = missing_subject(q, found, names_only=True)
-    return missing
 
 
 def _not_an_answer(question: Query, text: str, passages: list[Passage]) -> str | None:

@@ -133,6 +133,16 @@ def missing_subject(question: Query | str, found_text: str, names_only: bool = F
     return absent if len(others) >= 2 and len(absent) == len(others) else []
 
 
+def unmentioned(q: Query, found_text: str) -> list[str]:
+    """The question's names, numbers and ordinals that nothing retrieved mentions (its other words
+    may be paraphrased: "In what capacity does Zakharova speak" is answered by her title). A
+    follow-up's are taken from its standalone form ("she" is Yelena Trufanova), as in ``verify``."""
+    missing = missing_subject(q.original, found_text, names_only=True)
+    if missing and q.asked != q.text:
+        missing = missing_subject(q, found_text, names_only=True)
+    return missing
+
+
 # Words a question uses about any article or answer ("on what date", "which news agency reported
 # her remarks", "how many in total"); their absence says nothing about the subject, and the byline
 # answers the reporting.
