@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.answering.predicate import predicate_words, says_predicate
 from bot.service import Bot
-from tests.conftest import FakeLLM, make_config
+from tests.conftest import CORPUS, FakeLLM, make_config
 
 LEAD = (
     "Israeli Ambassador to Moscow Simona Halperin's biased assessment of Russia's contribution to the "
@@ -76,3 +76,34 @@ def test_a_quote_that_does_not_say_what_is_asked_is_not_an_answer(corpus_home: P
     assert refused.refused, refused.text
     quoted = bot.ask("Why did the Israeli leadership change its negative perception of Russia's interaction?")
     assert not quoted.refused and "prompted" in quoted.text, quoted.text
+
+
+def test_how_the_article_puts_it_is_not_a_predicate() -> None:
+    """v11 of the seventh sealed set: "described" and "article" stood in no sentence, and the model's
+    right phrase was refused. The description is what is asked."""
+    article = next(CORPUS.glob("*.md")).read_text(encoding="utf-8")
+    marzouk = next(s for s in article.split("\n") if "Abu Marzouk" in s).split(". ")[0]
+    for question in (
+        "Abu Marzouk is described in the article as what",
+        "What is Abu Marzouk referred to as in the report?",
+        "How is Abu Marzouk identified by Zakharova?",
+        "what is abu marzouk called in this story",
+    ):
+        assert says_predicate(question, marzouk), (question, predicate_words(question))
+    assert predicate_words("How is Halperin's assessment described in the article?") == ["assessment"]
+    assert predicate_words("Who is described as a Donbass native?") == ["native"]
+    assert predicate_words("What is the pause called?") == ["pause"]
+    # "called for" is a predicate; "so-called" is a word of its own.
+    assert predicate_words("Who called for the return of the hostages?") == ["called", "return", "hostage"]
+    assert predicate_words("What happened during the so-called pause?") == ["so-called", "pause"]
+
+
+def test_a_description_the_model_read_right_is_not_refused(corpus_home: Path) -> None:
+    answer = Bot(make_config(corpus_home), llm=FakeLLM("Senior Hamas political leader")).ask(
+        "Abu Marzouk is described in the article as what"
+    )
+    assert not answer.refused and "Hamas political leader" in answer.text, (answer.text, answer.notes)
+    answer = Bot(make_config(corpus_home), llm=FakeLLM("I don't know")).ask(
+        "Abu Marzouk is described in the article as what"
+    )
+    assert answer.text == "Abu Marzouk is a senior Hamas political leader [1].", answer.notes

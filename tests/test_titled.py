@@ -8,10 +8,11 @@ import pytest
 
 from bot.answering.excerpts import Excerpt
 from bot.answering.query import Query
-from bot.answering.titled import title_before, titled_span
+from bot.answering.titled import described_span, title_before, titled_span, titles_of
+from bot.language.text import normalise, split_sentences
 from bot.service import Bot
 from bot.types import Passage
-from tests.conftest import FakeLLM, make_config
+from tests.conftest import CORPUS, FakeLLM, make_config
 
 LEAD = (
     "Israeli Ambassador to Moscow Simona Halperin's biased assessment of Russia's contribution to the release "
@@ -164,3 +165,75 @@ def test_a_description_the_model_restates_is_answered_by_the_title(corpus_home: 
     )
     answer = bot.ask("Who is Mikhail Bogdanov?")
     assert answer.text == "Mikhail Bogdanov is Deputy Foreign Minister [1]." and answer.mode == "composed"
+
+
+# --- the bundled article's own sentences (seventh sealed set: v11, v43, v63) ---------------------
+ARTICLE = next(CORPUS.glob("*.md")).read_text(encoding="utf-8").split("---", 2)[2].strip()
+ARTICLE_P = Passage("a#0", "a", ARTICLE, 0, len(ARTICLE), title="Zakharova", source="TASS")
+
+
+def article_excerpts(name: str) -> list[Excerpt]:
+    """The article's sentences naming ``name`` (any case), the first in reading order ranked best, as
+    retrieval would hand them over."""
+    spans = [(s, e) for s, e in split_sentences(ARTICLE) if name.lower() in ARTICLE[s:e].lower()]
+    return [Excerpt(0, s, e, 1.0 - i / 10) for i, (s, e) in enumerate(spans)]
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "title"),
+    [
+        # v11: the description asked in the article's words; the title reaches over "political".
+        ("Abu Marzouk is described in the article as what", "Abu Marzouk", "senior Hamas political leader"),
+        ("Who is Abu Marzouk?", "Abu Marzouk", "senior Hamas political leader"),
+        ("How does the article describe Abu Marzouk?", "Abu Marzouk", "senior Hamas political leader"),
+        # v43: the post asked with a word before it.
+        ("What government post does Mikhail Bogdanov hold?", "Mikhail Bogdanov", "Deputy Foreign Minister"),
+        ("what official title does bogdanov have", "Bogdanov", "Deputy Foreign Minister"),
+        # v63: typed in lower case; her first sentence holds the title, the third only "ambassador".
+        ("who is simona halperin", "Simona Halperin", "Israeli Ambassador to Moscow"),
+        ("What is Simona Halperin referred to as?", "Simona Halperin", "Israeli Ambassador to Moscow"),
+        # No title of two words or more before her: the fallback gives nothing (the model must).
+        ("What is Yaffa Adar known as in the report?", "Yaffa Adar", None),
+    ],
+)
+def test_a_description_fallback_on_the_bundled_article(question: str, name: str, title: str | None) -> None:
+    span = described_span(Query.build(question), article_excerpts(name), [ARTICLE_P])
+    assert (span.text if span else None) == title
+    if span:  # cited by a sentence that writes both
+        sentence = ARTICLE[span.start : span.end]
+        assert title in sentence and normalise(name) in normalise(sentence)
+
+
+def test_a_title_reaches_over_one_lower_case_word_before_its_head() -> None:
+    marzouk = next(ARTICLE[s:e] for s, e in split_sentences(ARTICLE) if "Abu Marzouk" in ARTICLE[s:e])
+    assert title_before(marzouk, "Abu Marzouk") == ["senior", "Hamas", "political", "leader"]
+    assert titles_of("Abu Marzouk", marzouk) == ["senior Hamas political leader"]
+    assert title_before("He met former Israeli defence minister Yoav Gallant.", "Yoav Gallant") == [
+        "former",
+        "Israeli",
+        "defence",
+        "minister",
+    ]
+    # Not a word before a name, not a verb, not two words: those are no part of a title.
+    assert title_before("with Donbass native Maxim Kharkin", "Maxim Kharkin") == []
+    assert title_before("Trump told Israeli Prime Minister Benjamin Netanyahu", "Benjamin Netanyahu") == [
+        "Israeli",
+        "Prime",
+        "Minister",
+    ]
+    assert title_before("as Putin thanked leader Kim Jong Un", "Kim Jong Un") == ["leader"]
+    assert title_before("said Hamas top political leader Abu Marzouk", "Abu Marzouk") == ["leader"]
+
+
+def test_held_out_descriptions_the_model_misread_are_answered_by_the_title(corpus_home: Path) -> None:
+    """v43 (the model wrote "Hamas") and v63 (it wrote the name back, lower case typed) were refusals."""
+    for question, reply, text in (
+        (
+            "What government post does Mikhail Bogdanov hold?",
+            "Hamas",
+            "Mikhail Bogdanov is Deputy Foreign Minister",
+        ),
+        ("who is simona halperin", "Simona Halperin", "Simona Halperin is Israeli Ambassador to Moscow"),
+    ):
+        answer = Bot(make_config(corpus_home), llm=FakeLLM(reply)).ask(question)
+        assert answer.text == f"{text} [1]." and not answer.refused, (question, answer.text, answer.notes)

@@ -131,6 +131,7 @@ _CAP_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?"
 _ANY_NAME = r"[\w'’.-]+(?: [\w'’.-]+){0,3}?"
 _NOW = r"(?:\s+(?:here|now|currently|today|in\s+(?:the\s+)?(?:article|report|story|text)))?"
 _HOLD = r"(?:hold|have|occupy|fill|serve in|carry)"
+_KIND = r"(?:(?!(?:is|was|are|were|does|did|do)\b)[\w'’-]+ ){0,2}?"  # "what government post", "official role"
 _DESCRIBE = re.compile(
     r"^\W*(?i:who|what) (?:is|was|are|were) ([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?)(?:['’]s (?i:job|role|"
     r"position|title|post|profession|occupation))?\W*$"
@@ -143,11 +144,11 @@ _DESCRIBE_SHAPES = [
         rf"^\W*what(?:['’]s| is| was| are| were) (?P<name>{_ANY_NAME})['’]s? (?P<role>{_ROLES})\W*$",
         # not "the position of Russia on ...", "the role of Russia": a stance or a part, not a post
         rf"^\W*what (?:is|was|are|were) (?:the )?(?P<role>{_POSTS}) (?:of|held by) (?P<name>{_ANY_NAME})\W*$",
-        rf"^\W*(?:what|which) (?P<role>{_ROLES}) (?:does|did|do) (?P<name>{_ANY_NAME}) {_HOLD}{_NOW}\W*$",
+        rf"^\W*(?:what|which) {_KIND}(?P<role>{_ROLES}) (?:does|did|do) (?P<name>{_ANY_NAME}) {_HOLD}{_NOW}\W*$",
         rf"^\W*(?P<name>{_ANY_NAME}) (?:holds?|has|had|held|occupies|occupied|fills|filled) (?:what|which) "
-        rf"(?P<role>{_ROLES}){_NOW}\W*$",
+        rf"{_KIND}(?P<role>{_ROLES}){_NOW}\W*$",
         rf"^\W*(?P<name>{_ANY_NAME}) (?:is|was|serves?|served|acts?|acted|speaks?|spoke|works?|worked|"
-        rf"appears?|appeared) (?:in|as) (?:what|which) (?P<role>{_ROLES}){_NOW}\W*$",
+        rf"appears?|appeared) (?:in|as) (?:what|which) {_KIND}(?P<role>{_ROLES}){_NOW}\W*$",
         rf"^\W*(?P<name>{_ANY_NAME}) (?:serves?|served|acts?|acted|works?|worked) as what{_NOW}\W*$",
         rf"^\W*(?P<name>{_ANY_NAME})['’]s? (?P<role>{_ROLES}) (?:is|was|are|were) (?:what|which)\W*$",
         rf"^\W*(?P<name>{_ANY_NAME})['’]s (?P<role>{_POSTS})\W*$",  # "mikhail bogdanov's job titles"
@@ -157,6 +158,29 @@ _DESCRIBE_SHAPES = [
 ]
 _IN_CAPACITY = re.compile(
     rf"^\W*in (?:what|which) (?P<role>{_ROLES}) (?:does|did|is|was|has|had) (?P<name>{_CAP_NAME}) [a-z].*$"
+)
+# The description itself asked ("Abu Marzouk is described in the article as what", "What is Yaffa Adar
+# known as?", "How does the article describe Yaffa Adar?"), and "who is simona halperin" in lower case.
+_CALLED = r"(?:described|referred to|identified|characteri[sz]ed|portrayed|presented|labell?ed|termed|dubbed|called|known)"
+_CALL = r"(?:describe|refer to|identify|characteri[sz]e|portray|present|label|term|call)"
+_BY = r"(?: by [\w'’.-]+(?: [\w'’.-]+){0,2}?)?"  # "... described by Zakharova as what"
+_DESCRIBED_AS = [
+    re.compile(p, re.I)
+    for p in (
+        rf"^\W*(?P<name>{_ANY_NAME}) (?:is|was|are|were|gets|got) {_CALLED}{_BY} as (?:what|who|how)\W*$",
+        rf"^\W*(?:what|how) (?:is|was|are|were) (?P<name>{_ANY_NAME}) {_CALLED}(?: as)?{_BY}\W*$",
+        rf"^\W*(?:how|what) (?:does|did|do) (?:the |this )?[\w'’.-]+(?: [\w'’.-]+){{0,2}}? {_CALL} "
+        rf"(?P<name>{_ANY_NAME})(?: as)?\W*$",
+        r"^\W*who (?:is|was) (?P<name>[\w'’.-]+(?: [\w'’.-]+){1,2})\W*$",  # capitalised: ``_DESCRIBE``
+    )
+]
+# Words that make "who is X" ask for a name by its role ("who is israeli envoy", "who was released").
+_ROLE_NOUNS = frozenset(
+    """president minister ministry foreign deputy spokeswoman spokesman spokesperson ambassador envoy
+    prime secretary senator governor chairman chairwoman ceo director leader head chief king queen prince
+    pope judge mayor commander officer representative speaker diplomat official hostage prisoner captive
+    survivor native citizen resident victim mother father son daughter wife husband brother sister
+    grandmother grandfather relative member man woman""".split()  # noqa: SIM905
 )
 # "mikhail bogdanov - what positions does he hold", "Halperin: what is her title?"
 _NAME_THEN_QUESTION = re.compile(rf"^\W*({_ANY_NAME})\s*(?:\s[-–—]|:|,)\s*(.+)$")
@@ -191,6 +215,12 @@ def _description(question: str) -> tuple[str, bool] | None:
         if m and _a_name(m.group("name")):
             role = m.groupdict().get("role") or "role"
             return m.group("name"), not re.fullmatch(_ROLE, role, re.I)
+    plain = without_attribution(question.strip(), in_text=False)  # keeps "does the article describe"
+    for text in dict.fromkeys((q, plain)):
+        for pattern in _DESCRIBED_AS:
+            m = pattern.match(text)
+            if m and _a_name(m.group("name")) and not _role_like(m.group("name")):
+                return m.group("name"), False
     m = _NAME_THEN_QUESTION.match(q)
     if m and _a_name(m.group(1)) and _PRONOUNS.search(m.group(2)):
         name = m.group(1)
@@ -207,6 +237,15 @@ def _a_name(words: str) -> bool:
         1 <= len(tokens) <= 4
         and re.sub(r"'s$", "", tokens[0]) not in _NOT_A_NAME  # not "what's maria zakharova"
         and not any(t in STOPWORDS and t != "of" for t in tokens)  # "Russia on the ceasefire"
+    )
+
+
+def _role_like(words: str) -> bool:
+    """A role, a possession or a verb, not a bare name: "israeli envoy", "halperin's assessment",
+    "released first" (a verb first: "who was released first"; a name may end in "-ing": "xi jinping")."""
+    tokens = [normalise(t) for t in words.split()]
+    return tokens[0].endswith(("ed", "ing")) or any(
+        t.endswith(("'s", "’s")) or stem(t) in _ROLE_NOUNS or t in GENERIC_WORDS for t in tokens
     )
 
 

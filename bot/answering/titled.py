@@ -176,18 +176,29 @@ def _names_near(question: str, name: str, sentence: str, window: int = 8) -> boo
 
 def title_before(sentence: str, name: str) -> list[str]:
     """The title run written just before ``name``: capitalised words, title words and the small words
-    that join them ("Israeli Ambassador to Moscow"), at most a few words, else []."""
+    that join them ("Israeli Ambassador to Moscow"), at most a few words, else []. A lower-case word
+    between one of them and the title's last word belongs to it ("senior Hamas political leader"); one
+    before a name does not ("Donbass native Maxim Kharkin" has no title, "Trump told Israeli Prime
+    Minister Benjamin Netanyahu" is the title "Israeli Prime Minister")."""
     at = sentence.find(name)
     if at < 0:
         return []
     tokens = re.findall(r"[\w'’-]+", re.split(r"[,;:()\"“”]|\.\s", sentence[:at])[-1])  # not past a comma
+    tokens = tokens[-_TITLE_TOKENS:]
     run: list[str] = []
-    for token in reversed(tokens[-_TITLE_TOKENS:]):
-        low = normalise(token)
-        if token[:1].isupper() or low in TITLE_WORDS or low in _QUALIFIERS or (run and low in _CONNECTORS):
-            run.insert(0, token)
-        else:
+    for i in range(len(tokens) - 1, -1, -1):
+        token, low = tokens[i], normalise(tokens[i])
+        before_head = len(run) == 1 and normalise(run[0]) in TITLE_WORDS  # the title's last word
+        adjective = token.isalpha() and token.islower() and low not in STOPWORDS and not low.endswith("ed")
+        bridge = before_head and adjective and i > 0 and _in_title(tokens[i - 1])
+        if not (_in_title(token) or (run and low in _CONNECTORS) or bridge):
             break
+        run.insert(0, token)  # "political" in "senior Hamas political leader" bridges
     while run and normalise(run[0]) in _CONNECTORS:
         run.pop(0)
     return run
+
+
+def _in_title(token: str) -> bool:
+    low = normalise(token)
+    return token[:1].isupper() or low in TITLE_WORDS or low in _QUALIFIERS
