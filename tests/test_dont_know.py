@@ -84,15 +84,10 @@ def test_a_question_naming_a_year_nothing_mentions_gets_no_list_read_off_the_sou
     assert not same.refused and "Ron Krivoy" in same.text
 
 
-def test_who_answer_naming_an_owner_is_set_aside(corpus_home: Path) -> None:
-    """v62: "Israeli Ambassador ... Simona Halperin's biased assessment ..., Spokeswoman Maria
-    Zakharova said": Halperin does not speak for the Russian Foreign Ministry."""
-    answer = Bot(make_config(corpus_home), llm=FakeLLM("Israeli Ambassador to Moscow Simona Halperin")).ask(
-        "Who speaks for the Russian Foreign Ministry in this report?"
+def test_an_owner_may_be_who_did_it(corpus_home: Path) -> None:
+    """Gold q45: "Simona Halperin's biased assessment of Russia's contribution" says who criticised
+    it; a rule setting aside names written only as owners refused it (tried and reverted)."""
+    answer = Bot(make_config(corpus_home), llm=FakeLLM("Simona Halperin")).ask(
+        "Who criticised Russia's contribution to the hostage releases?"
     )
-    assert "Halperin" not in answer.text
-    assert any("owner" in note for note in answer.notes)
-    whose = Bot(make_config(corpus_home), llm=FakeLLM("Simona Halperin")).ask(
-        "Whose assessment did Zakharova call biased?"
-    )
-    assert not any("owner" in note for note in whose.notes)
+    assert not answer.refused and "Simona Halperin" in answer.text, answer.notes

@@ -5,13 +5,15 @@ read against the bundled TASS article: it writes "Israeli Ambassador to Moscow S
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from bot.answering.premise import mistitled
 from bot.documents.read import load_path
+from bot.service import Bot
 from bot.types import Passage
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, ROOT, FakeLLM, make_config
 
 ARTICLES = [a for f in sorted(CORPUS.glob("*.md")) for a in load_path(f, 10**7)]
 PASSAGES = [Passage(f"{a.doc_id}#0", a.doc_id, a.text, 0, len(a.text), title=a.title) for a in ARTICLES]
@@ -123,3 +125,17 @@ def test_the_passages_decide_not_the_article() -> None:
     assert mistitled("What did Russian ambassador Simona Halperin say?", one)
     assert mistitled("What did foreign minister Mikhail Bogdanov say?", one) is None  # not in these passages
     assert mistitled("What did the ambassador say?", []) is None
+
+
+def test_the_chat_refuses_a_mistitled_why_question_and_says_why(corpus_home: Path) -> None:
+    """v05: composed "Because she is biased [1]." before the check was wired in."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("Because she is biased"))
+    answer = bot.ask(
+        "Why does Israel's foreign minister Simona Halperin doubt Russia's contribution to the hostage releases?"
+    )
+    assert answer.refused and not answer.citations
+    assert "foreign minister" in answer.text and "Ambassador" in answer.text
+    same = bot.ask(
+        "Why does Israeli Ambassador Simona Halperin doubt Russia's contribution to the hostage releases?"
+    )
+    assert "never" not in same.text

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.answering.answertype import unmentioned, why_not_an_answer
+from bot.answering.answertype import why_not_an_answer
 from bot.answering.asked import TYPED_KINDS, asks_for_a_name, asks_for_a_thing
 from bot.answering.candidates import candidates
 from bot.answering.cite import CitationChecker, is_refusal
@@ -26,6 +26,7 @@ from bot.answering.compound import join_answers, split_question
 from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
 from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, Span, byline, found_text
 from bot.answering.nationality import nationality_span
+from bot.answering.premise import false_premise
 from bot.answering.query import Query
 from bot.answering.reasons import asks_why, reason_span, why_answer
 from bot.answering.reporting import reporting_span
@@ -172,14 +173,11 @@ class Answerer:
         and a why question is answered with a reason clause (``bot.answering.reasons``).
         """
         assert self.llm is not None
-        missing = unmentioned(q, found_text(passages))
-        if missing:
-            # "Who was freed during the humanitarian pause of November 2024?": every phrase the model
-            # could give is set aside for it, and so must be the lists and titles read off the
-            # sources below (they quoted November 2023's list; seventh sealed set, v35).
-            about = "the question is about what nothing found mentions: " + ", ".join(missing)
-            answer.notes.append(about)
-            yield Event("answer", answer=self._refuse(answer, t0, f"No verified answer: {about}."))
+        premise = false_premise(q, passages)  # every phrase, list or title read would be set aside
+        if premise:
+            answer.notes.append(premise)
+            text = f"The sources found do not bear out the question: {premise}."
+            yield Event("answer", answer=self._refuse(answer, t0, f"No verified answer: {premise}.", text))
             return
         ranked = self.scorer.rank(q, passages)
         nationality = nationality_span(q, ranked[:WIDER_SENTENCES], passages)

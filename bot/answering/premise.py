@@ -31,14 +31,17 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.answering.answertype import unmentioned
 from bot.answering.asked import title_synonyms
 from bot.answering.candidates import TITLE_WORDS, is_demonym
+from bot.answering.extract import found_text
 from bot.answering.nationality import adjective, governing_demonym
 from bot.answering.titled import person_names, title_before, titles_of, written_name
 from bot.language.lexicon import STOPWORDS
 from bot.language.text import normalise, split_sentences, stem
 
 if TYPE_CHECKING:
+    from bot.answering.query import Query
     from bot.types import Passage
 
 # Title words that qualify a title rather than name one ("Foreign", "Deputy", "Ministry").
@@ -100,6 +103,17 @@ class _Person:
     places: set[str] = field(default_factory=set)
     words: set[str] = field(default_factory=set)  # the stems of every sentence naming them
     unqualified: set[str] = field(default_factory=set)  # ... of those with no "deputy" just before
+
+
+def false_premise(q: Query, passages: list[Passage]) -> str | None:
+    """Why the question's premise is not the sources' (None: as far as this can tell, it is): a
+    name, number or ordinal nothing retrieved mentions ("the humanitarian pause of November 2024":
+    the lists and titles read off the sources would otherwise answer it with November 2023's), or a
+    title the sources give the person otherwise (``mistitled``)."""
+    missing = unmentioned(q, found_text(passages))
+    if missing:
+        return "the question is about what nothing found mentions: " + ", ".join(missing)
+    return mistitled(q.text, passages)
 
 
 def mistitled(question: str, passages: list[Passage]) -> str | None:

@@ -136,10 +136,6 @@ def _why_not(q: Query, span: Span, passages: list[Passage], top: Excerpt | None)
         return "stands in a sentence that does not say what the question asks of its names"
     if q.original.kind == "name" and not described_name(q.asked) and not names_something(span.text):
         return "names no one"
-    if q.original.kind == "name" and not _WHOSE.search(q.asked) and _owner_named(span.text, sentence):
-        # "Israeli Ambassador Simona Halperin's biased assessment ..., Spokeswoman Maria Zakharova
-        # said" for "Who speaks for the Russian Foreign Ministry?": an owner is not who did it.
-        return "names someone the sentence writes only as the owner of something"
     if only_a_speaker(span.text):
         return "names a speaker, not what was said"
     if asks_nationality(q.asked) and not span.from_byline:
@@ -338,7 +334,6 @@ def unsupported_names(question: str, span: Span, passages: list[Passage]) -> lis
     return sorted(t for t in key_terms(asked) if t not in present)
 
 
-_WHOSE = re.compile(r"\bwhose\b", re.I)
 _CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][\w-]+(?![\w-])(?!['’]s\b)")
 
 
@@ -349,15 +344,6 @@ def owners_only(question: str, sentence: str) -> list[str]:
     first = body.split(" ", 1)[0]
     names = {m.group() for m in _CAPITALISED.finditer(body) if m.start() > len(first)}
     return sorted(name for name in names if _only_as_owner(name, sentence))
-
-
-def _owner_named(phrase: str, sentence: str) -> bool:
-    """The phrase's last name (its head: "Halperin" of "Ambassador Simona Halperin") is written in
-    the sentence only as an owner; a phrase that writes the owner itself ("Trufanov's mother") is not."""
-    heads = [m.group() for m in _CAPITALISED.finditer(phrase)]
-    return (
-        bool(heads) and heads[-1] == phrase.split()[-1].strip(".,;") and _only_as_owner(heads[-1], sentence)
-    )
 
 
 def _only_as_owner(name: str, sentence: str) -> bool:
