@@ -577,3 +577,36 @@ def test_a_list_question_answered_with_its_clause_gets_the_list(corpus_home: Pat
     )
     assert answer.text.startswith("Israel and Hamas"), (answer.text, answer.notes)
     assert "must strictly comply" not in answer.text
+
+
+SWAP_TITLE = "Iran prisoner swap: 5 Americans released in deal brokered by Qatar"
+SWAP_TEXT = (
+    "Five Americans who had been wrongfully detained landed in Doha on Monday, US officials said. "
+    "The deal also unfroze $6 billion in frozen funds for humanitarian purchases."
+)
+
+
+def _swap() -> tuple[list[Passage], list[Excerpt]]:
+    p = Passage("swap#0", "swap", SWAP_TEXT, 0, len(SWAP_TEXT), title=SWAP_TITLE)
+    first = SWAP_TEXT.index(".") + 1
+    return [p], [Excerpt(0, 0, first, 1.0), Excerpt(0, first + 1, len(SWAP_TEXT), 0.8)]
+
+
+def test_a_phrase_only_the_headline_holds_is_located_there_and_checked_there() -> None:
+    from bot.answering.query import Query
+    from bot.answering.verify import verified_span
+
+    passages, excerpts = _swap()
+    span = locate("Iran", excerpts, passages, "The US made a deal with which country to free five Americans?")
+    assert span is not None and span.from_title and span.sentence(passages) == SWAP_TITLE
+    assert (
+        locate("Doha", excerpts, passages) is not None and not locate("Doha", excerpts, passages).from_title
+    )
+    q = Query("The US made a deal with which country to free five wrongfully detained Americans?")
+    verified, why = verified_span(q, "Iran", None, excerpts, passages)
+    assert verified is not None and verified.from_title, why
+    # The headline is checked like a sentence: it does not say who paid for the deal.
+    nothing, why = verified_span(
+        Query("Which country paid for the hotel rooms?"), "Qatar", None, excerpts, passages
+    )
+    assert nothing is None

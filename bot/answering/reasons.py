@@ -258,9 +258,9 @@ def reason_around(q: Query, span: Span, passages: list[Passage]) -> Span | None:
     """The reason clause of the model's sentence that holds its phrase, whole ("Russia's request" ->
     "at Russia's request and as a sign of gratitude for ..."), when it is a reason for what was asked;
     None when the phrase stands outside every such clause."""
-    if not asks_why(q.asked) or span.from_byline:
+    if not asks_why(q.asked) or span.from_byline or span.from_title:
         return None
-    sentence = passages[span.passage].text[span.start : span.end]
+    sentence = span.sentence(passages)
     phrase = _fold(span.text.strip(" .\"'“”"))
     if not phrase:
         return None

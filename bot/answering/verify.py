@@ -97,7 +97,7 @@ def verified_span(
     problem = _why_not(q, span, passages, top)
     if problem:
         return None, f"the model's phrase {span.text!r} {problem}"
-    sentence = passages[span.passage].text[span.start : span.end]
+    sentence = span.sentence(passages)
     if q.original.kind not in TYPED_KINDS and not span.from_byline:
         span.text = complete_name(span.text, sentence)  # "Donald Trump", not the model's "Trump"
     if asks_for_several(q.asked) and not span.from_byline:
@@ -120,19 +120,25 @@ def _every_post(name: str, phrase: str, sentence: str) -> str:
 
 def _why_not(q: Query, span: Span, passages: list[Passage], top: Excerpt | None) -> str | None:
     p = passages[span.passage]
-    sentence = p.text[span.start : span.end]
+    sentence = span.sentence(passages)
     reporting = span.from_byline or about_reporting(q.text)
     context = f"{p.title} {byline(p)} {sentence}" if reporting else f"{p.title} {sentence}"
-    best = top is not None and top.passage == span.passage and top.start <= span.start < top.end
+    if span.from_title:
+        context = f"{p.title} {p.text}"  # a headline is short: the story under it is what it is about
+    best = (
+        top is not None
+        and not span.from_title
+        and top.passage == span.passage
+        and top.start <= span.start < top.end
+    )
     # A paraphrase ("mom" for "mother") misses every word but the names: the sentence retrieval and
     # sentence ranking put first may still be the one, if it holds the question's names.
     if about_question(q.text, span.text, context) < RELEVANT_MIN and not (
         best and about_question(q.text, span.text, context, names_only=True) >= RELEVANT_MIN
     ):
         return "stands in a sentence about something else"
-    if not span.from_byline and not says_predicate(
-        q.text, f"{sentence} {_continued(passages, span.passage, span.end)}"
-    ):
+    continued = "" if span.from_title else _continued(passages, span.passage, span.end)
+    if not span.from_byline and not says_predicate(q.text, f"{sentence} {continued}"):
         return "stands in a sentence that does not say what the question asks of its names"
     if q.original.kind == "name" and not described_name(q.asked) and not names_something(span.text):
         return "names no one"
@@ -328,7 +334,7 @@ def unsupported_names(question: str, span: Span, passages: list[Passage]) -> lis
     """
     if span.from_byline:
         return []
-    sentence = passages[span.passage].text[span.start : span.end]
+    sentence = span.sentence(passages)
     present = key_terms(sentence) | set(content_words(sentence))
     asked = without_attribution(question)  # "Per the article, when ...": "Per" is no name
     return sorted(t for t in key_terms(asked) if t not in present)
@@ -374,7 +380,7 @@ def pick_despite_dont_know(
     span, _ = verified_span(q, pick, chosen, excerpts, passages, wider)
     if span is None:
         return None
-    sentence = passages[span.passage].text[span.start : span.end]
+    sentence = span.sentence(passages)
     if unsupported_names(q.text, span, passages) or owners_only(q.text, sentence):
         return None
     return span

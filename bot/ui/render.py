@@ -126,9 +126,12 @@ def sources_html(citations: Sequence[Citation], turn: int) -> str:
 def _source_html(c: Citation, turn: int) -> str:
     p = c.passage
     body = highlighted(p.text, c.quote_start, c.quote_end)
+    title = esc(p.title or p.doc_id)
+    if c.quote_start == c.quote_end and p.title:
+        title = f"<mark>{title}</mark>"  # the headline holds what the answer says
     return (
         f'<details class="nb-source" id="src-{turn}-{c.n}" open><summary><span class="nb-num">[{c.n}]</span>'
-        f"{esc(p.title or p.doc_id)} {meta_html(p)}</summary>"
+        f"{title} {meta_html(p)}</summary>"
         f'<div class="nb-passage">{body}</div>{also_html(p)}</details>'
     )
 
