@@ -61,8 +61,10 @@ def test_the_next_sentence_counts_when_it_goes_on_about_the_same_person(corpus_h
     bot = Bot(make_config(corpus_home), llm=FakeLLM("Abu Marzouk"))
     answer = bot.ask("Which Hamas leader said Trufanov was included at Russia's request?")
     assert answer.text == "Abu Marzouk [1].", (answer.text, answer.notes)
+    # ("Which Israeli minister ...", the sixth sealed set's, is now refused earlier: the sources
+    # give no Israeli a minister's title, bot.answering.premise.)
     refused = Bot(make_config(corpus_home), llm=FakeLLM("Maria Zakharova")).ask(
-        "Which Israeli minister thanked Russia for its help?"
+        "Which Israeli official thanked Russia for its help?"
     )
     assert refused.refused, refused.text
     assert "does not say what the question asks" in " ".join(refused.notes + [refused.refusal_reason or ""])
