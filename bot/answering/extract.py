@@ -224,7 +224,8 @@ def cut_at_echo(question: str, phrase: str, run: int = 3) -> str:
         while start > 0 and words[start - 1] in _ECHO_GLUE:
             start -= 1  # "... Irina Tatti were released in ...": "were" goes with the echo
         head = [w for w in words[:start] if w and w not in asked]
-        if held >= run and head:
+        # What is left must name someone or something ("She recalled that" names no one: t14).
+        if held >= run and head and key_terms(" ".join(tokens[:start])):
             return " ".join(tokens[:start]).strip(" ,;:")
     return phrase
 

@@ -112,7 +112,7 @@ def false_premise(q: Query, passages: list[Passage]) -> str | None:
     title the sources give the person otherwise (``mistitled``)."""
     missing = unmentioned(q, found_text(passages))
     if missing:
-        return "the question is about what nothing found mentions: " + ", ".join(missing)
+        return "nothing found mentions " + ", ".join(missing)
     return mistitled(q.text, passages)
 
 
