@@ -614,3 +614,28 @@ def test_a_phrase_only_the_headline_holds_is_located_there_and_checked_there() -
         Query("Which country paid for the hotel rooms?"), "Qatar", None, excerpts, passages
     )
     assert nothing is None
+
+
+def test_a_role_question_with_a_clause_asks_what_someone_does_not_a_title() -> None:
+    """RealTimeQA 20231020_29: "Donyale Hall, ..., said Tuesday she is seeking the Republican
+    nomination ..." never writes "candidate" near her name; the clause is what is asked of her."""
+    from bot.answering.asked import fills_role, role_head
+
+    q = "Who is the Republican candidate seeking the nomination for Delaware's at-large U.S. House seat?"
+    assert role_words(q) == [] and role_head(q) is None
+    assert role_words("Who is the Israeli ambassador to Moscow?") == ["israeli", "ambassador", "moscow"]
+    assert role_words("Who is the Hamas official who arrived in Moscow?") == []
+    sentence = (
+        "Donyale Hall, a veteran and mother of 10, said Tuesday she is seeking the Republican nomination."
+    )
+    assert fills_role(role_words(q), "Donyale Hall", sentence, head=role_head(q))
+
+
+def test_a_phrase_is_widened_to_the_words_the_sentence_writes() -> None:
+    """RealTimeQA 20231020_17: the model's "UFO" is the sentence's "UFOs" (the answer)."""
+    from bot.answering.extract import whole_words
+
+    assert whole_words("UFO", "a portal to report UFOs and other sightings") == "UFOs"
+    assert whole_words("Russia", "at Russia's request") == "Russia"  # an owner is not a longer word
+    assert whole_words("Trufanov", "Yelena Trufanova and Alexander Trufanov") == "Trufanov"
+    assert whole_words("Mars", "no such word here") == "Mars"

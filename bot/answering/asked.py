@@ -337,12 +337,17 @@ _ROLE_QUESTION = re.compile(
 )
 
 
+_DOING = re.compile(r"^\S+.*?\s(?:who|that|\w{3,}ing)\b(?<!\bduring)(?<!\bthing)", re.I)
+
+
 def role_words(question: str) -> list[str]:
     """ "Who is the prime minister of Israel?" -> its description's words (the phrase must stand
     next to them: "Deputy Foreign Minister Mikhail Bogdanov" is not a prime minister of Israel)."""
     m = _ROLE_QUESTION.match(question.strip())
     if not m or all(t[:1].isupper() for t in m.group(1).split()):
         return []  # "Who is Abu Marzouk?" asks for a description (``describes``), not a name
+    if _DOING.search(m.group(1)):
+        return []  # "the Republican candidate seeking the nomination ...": what they do, not a title
     return [w for w in dict.fromkeys(content_words(m.group(1))) if w not in GENERIC_WORDS]
 
 

@@ -230,6 +230,17 @@ def cut_at_echo(question: str, phrase: str, run: int = 3) -> str:
     return phrase
 
 
+def whole_words(phrase: str, sentence: str) -> str:
+    """The phrase as the sentence writes it, to the ends of its words: "UFOs" for the model's "UFO"
+    (RealTimeQA 20231020_17: "UFO" is not the answer "UFOs"), unchanged when not written there."""
+    if not phrase or re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", sentence, re.I):
+        return phrase  # written as it is somewhere ("Trufanov" beside "Trufanova")
+    m = re.search(rf"(?<![\w-]){re.escape(phrase)}[\w’'-]*", sentence, re.I)
+    if m is None or m.group()[len(phrase) :].startswith(("'", "’")):
+        return phrase  # "Russia" of "Russia's": the owner's name, not a longer word
+    return m.group() if phrase[:1].isupper() == m.group()[:1].isupper() else phrase[:1] + m.group()[1:]
+
+
 def _one_name(left: str, right: str) -> bool:
     """Two neighbouring words of one capitalised name ("Abu Marzouk"), which no trim may split."""
     return left[:1].isupper() and right[:1].isupper() and left[-1:].isalnum()

@@ -49,6 +49,7 @@ from bot.answering.extract import (
     locate,
     next_sentence,
     trim_echo,
+    whole_words,
 )
 from bot.answering.nationality import asks_nationality, nationality_problem
 from bot.answering.predicate import says_predicate
@@ -99,7 +100,7 @@ def verified_span(
         return None, f"the model's phrase {span.text!r} {problem}"
     sentence = span.sentence(passages)
     if q.original.kind not in TYPED_KINDS and not span.from_byline:
-        span.text = complete_name(span.text, sentence)  # "Donald Trump", not the model's "Trump"
+        span.text = complete_name(whole_words(span.text, sentence), sentence)  # "Donald Trump", not "Trump"
     if asks_for_several(q.asked) and not span.from_byline:
         # "Which Russians were released?": only the names the nationality stands before (q25).
         span.text = expand_to_list(span.text, _people_part(sentence, asked_demonym(q.asked)))
