@@ -183,3 +183,16 @@ def test_a_nationality_the_article_does_not_give_is_not_composed(corpus_home: Pa
         "What nationality is Mikhail Bogdanov?"
     )
     assert answer.text != "Russian [1].", answer.notes
+
+
+def test_where_someone_is_from_is_read_off_native(corpus_home: Path) -> None:
+    """v70 of the seventh sealed set: "what region is Maxim Kharkin from" got the model's "Israel";
+    the sentence writes "Donbass native Maxim Kharkin". A town in Donbass is not written (v21)."""
+    from bot.answering.nationality import origin_of
+
+    assert origin_of("John Smith, a native of Ohio, said", "John Smith") == "Ohio"
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("Israel"))
+    answer = bot.ask("what region is Maxim Kharkin from")
+    assert "Donbass" in answer.text and answer.citations, (answer.text, answer.notes)
+    assert "Israel" not in answer.text
+    assert bot.ask("Which town in Donbass does Maxim Kharkin come from?").refused

@@ -184,7 +184,7 @@ class Answerer:
         if nationality is not None:
             # "Ron Krivoy: what nationality ...": the demonym before the list holding the name
             # ("Russians A, B, Ron Krivoy, as well as Israeli D"), not the nearest one the model takes.
-            answer.notes.append("the nationality written before the asked name or the list holding it")
+            answer.notes.append("the nationality (or origin) the source writes for the asked name")
             yield Event("answer", answer=self._composed(answer, q, nationality, passages, "nationality", t0))
             return
         reason = reason_span(q, ranked, passages)  # a why question's reason clause, read off the source

@@ -142,16 +142,43 @@ def _governs(gap: str, sentence: str) -> bool:
     return True
 
 
+# "Where is Maxim Kharkin from?", "what region is he from", "Which town does X come from?"
+_ORIGIN = re.compile(r"^\W*(?:where|what|which)\b.*\b(?:(?:come|comes|came|hail|hails)\s+)?from\W*$", re.I)
+_NATIVE = r"(?P<p>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})[\s-]+native\s+(?:[a-z]+\s+){0,2}$"
+_NATIVE_OF = re.compile(
+    r"^\s*,\s*(?:an?|the)\s+native\s+of\s+(?P<p>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})"
+)
+
+
+def origin_of(sentence: str, name: str) -> str:
+    """Where the sentence says ``name`` is from: "Donbass native Maxim Kharkin", "Maxim Kharkin, a
+    native of Donbass"; "" when it says neither."""
+    at = _find(sentence, name)
+    if at < 0:
+        return ""
+    before = re.search(_NATIVE, sentence[:at])
+    after = _NATIVE_OF.match(sentence[at + len(name) :])
+    m = before or after
+    return m.group("p") if m else ""
+
+
 def nationality_span(q: Query, ranked: list[Excerpt], passages: list[Passage]) -> Span | None:
     """The demonym governing the asked name in the best-ranked sentence that names the person,
     as an adjective ("Russian"), cited by that sentence; None when no demonym governs the name
-    there (or, for "Russian or Israeli?", the governing one is neither)."""
-    if not asks_nationality(q.asked):
+    there (or, for "Russian or Israeli?", the governing one is neither). For "where is X from", the
+    place written as X's origin (the seventh sealed set's v70: the model said "Israel")."""
+    origin = bool(_ORIGIN.match(q.asked))
+    if not asks_nationality(q.asked) and not origin:
         return None
     for ex in ranked:
         sentence = passages[ex.passage].text[ex.start : ex.end]
         name = asked_person(q.text, sentence)
         if not name:
+            continue
+        if origin:
+            place = origin_of(sentence, name)
+            if place and normalise(place) not in normalise(q.text):  # "Which town in Donbass ...?"
+                return Span(place, ex.passage, ex.start, ex.end)
             continue
         demonym = governing_demonym(sentence, name)
         choices = offered(q.asked)
