@@ -639,3 +639,13 @@ def test_a_phrase_is_widened_to_the_words_the_sentence_writes() -> None:
     assert whole_words("Russia", "at Russia's request") == "Russia"  # an owner is not a longer word
     assert whole_words("Trufanov", "Yelena Trufanova and Alexander Trufanov") == "Trufanov"
     assert whole_words("Mars", "no such word here") == "Mars"
+
+
+def test_an_asked_nationality_before_a_new_name_is_kept() -> None:
+    """Gold q43: "Israeli Embassy" for "Which Israeli institution ...?" was trimmed to nothing (the
+    echoed "Israeli" and the name it heads were taken as one echoed name)."""
+    q = "Which Israeli institution in Moscow asked Russia to keep working on the hostage file?"
+    assert trim_echo(q, "Israeli Embassy") == "Israeli Embassy"
+    assert trim_echo("Who is Abu Marzouk?", "Abu Marzouk is senior Hamas political leader") == (
+        "senior Hamas political leader"
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.answering.asked import RELEVANT_MIN, about_question, about_reporting
 from bot.answering.extract import byline
 from bot.answering.predicate import asked_predicate, says_predicate
-from bot.language.lexicon import MONTH_NAMES, STOPWORDS, WEEKDAYS
+from bot.language.lexicon import MONTH_NAMES, STOPWORDS, WEEKDAYS, is_demonym
 from bot.language.text import normalise, split_sentences
 
 if TYPE_CHECKING:
@@ -166,20 +166,8 @@ def person_like(name: str) -> bool:
     )
 
 
-_DEMONYMS_IN_I = frozenset(
-    """israeli iraqi pakistani saudi somali yemeni kuwaiti omani bahraini qatari emirati bangladeshi
-    afghani nepali thai azerbaijani uzbeki""".split()  # noqa: SIM905
-)
-
-
 # Where a list of one kind of people ends and others join it: "Russians A, B and C, as well as Israeli D".
 LIST_BREAK = re.compile(r"\b(?:as well as|along with|together with|in addition to|besides)\b", re.I)
-
-
-def is_demonym(word: str) -> bool:
-    """ "Russians", "Israeli", "Chinese": a nationality before a name, not part of it."""
-    w = normalise(word).removesuffix("s")
-    return (w.endswith(("ian", "ese", "ish")) and len(w) > 4) or w in _DEMONYMS_IN_I
 
 
 def join_names(names: list[str]) -> str:

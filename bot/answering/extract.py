@@ -15,12 +15,14 @@ may choose from are listed by ``bot.answering.candidates``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.answering.answertype import GENERIC_WORDS
 from bot.answering.asked import about_question, about_reporting
+from bot.language.lexicon import is_demonym
 from bot.language.text import content_words, key_terms, normalise, split_sentences
 
 if TYPE_CHECKING:
@@ -196,7 +198,11 @@ def trim_echo(question: str, phrase: str) -> str:
             keep -= 1  # "Abu Marzouk" for "... Marzouk ...?" is the asked name, not "Abu"
         tokens = tokens[:keep]
     lead = 0
-    while lead < len(tokens) - 1 and echoed(tokens[lead]):
+    while (
+        lead < len(tokens) - 1
+        and echoed(tokens[lead])
+        and not _modifies(tokens[lead], tokens[lead + 1], echoed)
+    ):
         lead += 1  # "Abu Marzouk is senior Hamas political leader" -> "senior Hamas political leader"
     while 0 < lead < len(tokens) and _one_name(tokens[lead - 1], tokens[lead]):
         lead += 1
@@ -241,9 +247,16 @@ def whole_words(phrase: str, sentence: str) -> str:
     return m.group() if phrase[:1].isupper() == m.group()[:1].isupper() else phrase[:1] + m.group()[1:]
 
 
+def _modifies(word: str, following: str, echoed: Callable[[str], bool]) -> bool:
+    """An asked nationality before the new name it qualifies: "Israeli" of "Israeli Embassy"."""
+    return is_demonym(word) and following[:1].isupper() and not echoed(following)
+
+
 def _one_name(left: str, right: str) -> bool:
-    """Two neighbouring words of one capitalised name ("Abu Marzouk"), which no trim may split."""
-    return left[:1].isupper() and right[:1].isupper() and left[-1:].isalnum()
+    """Two neighbouring words of one capitalised name ("Abu Marzouk"), which no trim may split; a
+    nationality before a name is not of it ("Israeli Embassy" answers "Which Israeli institution":
+    gold q43 was trimmed to nothing)."""
+    return left[:1].isupper() and right[:1].isupper() and left[-1:].isalnum() and not is_demonym(left)
 
 
 def _asked_noun(question: str) -> set[str]:

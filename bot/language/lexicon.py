@@ -247,3 +247,15 @@ _RU_FUNCTION_WORDS = (
     "конечно всю между сколько какие каком какую какое каких"
 )
 STOPWORDS = STOPWORDS | frozenset(_RU_FUNCTION_WORDS.split())
+
+
+_DEMONYMS_IN_I = frozenset(
+    """israeli iraqi pakistani saudi somali yemeni kuwaiti omani bahraini qatari emirati bangladeshi
+    afghani nepali thai azerbaijani uzbeki""".split()  # noqa: SIM905
+)
+
+
+def is_demonym(word: str) -> bool:
+    """ "Russians", "Israeli", "Chinese": a nationality before a name, not part of it."""
+    w = word.lower().strip(".,;:!?\"'“”()").removesuffix("s")
+    return (w.endswith(("ian", "ese", "ish")) and len(w) > 4) or w in _DEMONYMS_IN_I
