@@ -25,6 +25,7 @@ from bot.answering.compose import compose
 from bot.answering.compound import join_answers, split_question
 from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
 from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, Span, byline, found_text
+from bot.answering.kinship import kinship_span
 from bot.answering.nationality import nationality_span
 from bot.answering.premise import false_premise
 from bot.answering.query import Query
@@ -173,18 +174,20 @@ class Answerer:
         and a why question is answered with a reason clause (``bot.answering.reasons``).
         """
         assert self.llm is not None
-        premise = false_premise(q, passages)  # every phrase, list or title read would be set aside
-        if premise:
+        if premise := false_premise(q, passages):  # every phrase, list or title read would be set aside
             answer.notes.append(premise)
             text = f"The sources found do not bear out the question: {premise}."
             yield Event("answer", answer=self._refuse(answer, t0, f"No verified answer: {premise}.", text))
             return
         ranked = self.scorer.rank(q, passages)
-        nationality = nationality_span(q, ranked[:WIDER_SENTENCES], passages)
+        wider = ranked[:WIDER_SENTENCES]
+        nationality = nationality_span(q, wider, passages) or kinship_span(q, wider, passages)
         if nationality is not None:
-            # "Ron Krivoy: what nationality ...": the demonym before the list holding the name
-            # ("Russians A, B, Ron Krivoy, as well as Israeli D"), not the nearest one the model takes.
-            answer.notes.append("the nationality (or origin) the source writes for the asked name")
+            # "Russians A, B, Ron Krivoy, as well as Israeli D": Krivoy is Russian, not the nearest
+            # demonym the model takes; "A, B (X's mother and grandmother)": A is the mother.
+            answer.notes.append(
+                "read off the source: the nationality, origin or kinship it writes for the name"
+            )
             yield Event("answer", answer=self._composed(answer, q, nationality, passages, "nationality", t0))
             return
         reason = reason_span(q, ranked, passages)  # a why question's reason clause, read off the source
@@ -295,10 +298,8 @@ class Answerer:
         span, why = verified_span(q, raw, chosen, excerpts, passages, ranked[:WIDER_SENTENCES])
         if span is None and kind in TYPED_KINDS and raw == DONT_KNOW and options:
             wider = ranked[:WIDER_SENTENCES]
-            second = pick_despite_dont_know(
-                self.llm, self.config.llm_max_tokens, q, messages, options, excerpts, passages, wider
-            )
-            if second is not None:
+            args = (q, messages, options, excerpts, passages, wider)
+            if (second := pick_despite_dont_know(self.llm, self.config.llm_max_tokens, *args)) is not None:
                 answer.notes.append(
                     f"the model said it does not know; its choice without that: {second.text!r}"
                 )
