@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from bot.answering.asked import TYPED_KINDS, asks_for_a_name
 from bot.answering.candidates import join_names, people_in
 from bot.answering.extract import Span
 from bot.language.text import normalise
@@ -46,8 +47,8 @@ def kinship_span(q: Query, ranked: list[Excerpt], passages: list[Passage]) -> Sp
     """ "Who is Alexander Trufanov's mother?", "What are the names of his mother and grandmother?":
     the names the best sentence maps to the asked relations of the asked person, in the order asked."""
     asked = [_SAME.get(k, k) for k in re.findall(rf"\b{_KIN}s?\b", q.asked, re.I)]
-    if not asked or not re.search(r"\b(?:who|whom|name|names|which)\b", q.asked, re.I):
-        return None
+    if not asked or q.original.kind in TYPED_KINDS or not asks_for_a_name(q.asked):
+        return None  # "In which month did Trufanov's mother ... get out?" asks a date (eighth set, w59)
     words = {normalise(w) for w in re.findall(r"[\w'-]+", q.text.replace("’", "'").replace("'s", ""))}
     for ex in ranked:
         sentence = passages[ex.passage].text[ex.start : ex.end]
