@@ -91,3 +91,19 @@ def test_an_owner_may_be_who_did_it(corpus_home: Path) -> None:
         "Who criticised Russia's contribution to the hostage releases?"
     )
     assert not answer.refused and "Simona Halperin" in answer.text, answer.notes
+
+
+def test_a_day_of_a_month_nothing_found_writes_is_a_false_premise(corpus_home: Path) -> None:
+    """w07 of the eighth sealed set: "january" and "3" each stand somewhere ("January 2025",
+    "February 3"), so the word check let "on january 3" pass and a quote answered it."""
+    from bot.answering.answertype import unmentioned_days
+
+    found = "Abu Marzouk on February 3 upon his arrival. It began Oct. 7 and ended 27th September."
+    assert unmentioned_days("what did marzouk state on january 3", found) == ["January 3"]
+    assert unmentioned_days("What happened on October 7?", found) == []  # "Oct. 7"
+    assert unmentioned_days("on 27 September", found) == []
+    assert unmentioned_days("What happened in January 2025?", found) == []
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("a sign of gratitude"))
+    refused = bot.ask("what did marzouk state on january 3 about trufanov")
+    assert refused.refused and "January 3" in refused.text
+    assert "January 3" not in bot.ask("What did Abu Marzouk say on February 3 about Trufanov?").text

@@ -196,3 +196,10 @@ def test_where_someone_is_from_is_read_off_native(corpus_home: Path) -> None:
     assert "Donbass" in answer.text and answer.citations, (answer.text, answer.notes)
     assert "Israel" not in answer.text
     assert bot.ask("Which town in Donbass does Maxim Kharkin come from?").refused
+
+
+def test_origin_questions_in_other_shapes(corpus_home: Path) -> None:
+    """w21 of the eighth sealed set: "kharkin is a native of which region" (after its scoring)."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("Israel"))
+    assert bot.ask("kharkin is a native of which region").text.startswith("Donbass")
+    assert bot.ask("Maxim Kharkin hails from which region?").text.startswith("Donbass")

@@ -206,3 +206,12 @@ def test_a_byline_question_is_not_refused_for_sharing_no_words_with_the_sentence
         assert not answer.refused and expected in answer.text and answer.citations, question
     assert not llm.calls
     assert bot.ask("When was the report on the Mars landing published?", as_of=date(2025, 2, 20)).refused
+
+
+def test_the_publication_date_asked_as_a_noun(corpus_home: Path) -> None:
+    """w54 of the eighth sealed set: "what is the publication date of the piece" was refused (no date
+    kind, no reporting word), and "publication" alone made it a source question."""
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("I don't know"))
+    assert "February 10, 2025" in bot.ask("what is the publication date of the piece").text
+    assert "February 10, 2025" in bot.ask("What is the date of the article?").text
+    assert "TASS" in bot.ask("Which publication carried the story?").text

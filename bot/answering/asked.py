@@ -31,13 +31,13 @@ def about_reporting(question: str) -> bool:
 
 _REPORT_NOUN = r"(?:report|article|story|piece|dispatch|item|text|news|excerpt|coverage)s?"
 _REPORTING_QUESTION = re.compile(
-    r"\b(?:report\w*|publish\w*|agency|outlet|newspaper|wrote|written|byline|dateline|news source|"
+    r"\b(?:report\w*|publish\w*|publication|agency|outlet|newspaper|wrote|written|byline|dateline|news source|"
     r"(?:news|wire|press) service|wire)\b|"
     # "Which agency carried this story", "Who ran the piece", "When was the story put out"
     r"\b(?:carr(?:y|ies|ied|ying)|ran|runs?|running|put(?:s|ting)? out|broke|break(?:s|ing)?)\s+"
     rf"(?:the |this |that |its |their |a |an )?(?:[\w'’-]+\s+)?{_REPORT_NOUN}\b|"
     rf"\b{_REPORT_NOUN}(?:\s+(?:on|about|of)\s+(?:the\s+)?[\w'’-]+)?\s+(?:was |were |is |first )?"
-    r"(?:carried|run|put out|broken)\b",
+    rf"(?:carried|run|put out|broken)\b|\bdate\s+of\s+(?:the |this |that )?{_REPORT_NOUN}\b",
     re.I,
 )
 

@@ -143,7 +143,11 @@ def _governs(gap: str, sentence: str) -> bool:
 
 
 # "Where is Maxim Kharkin from?", "what region is he from", "Which town does X come from?"
-_ORIGIN = re.compile(r"^\W*(?:where|what|which)\b.*\b(?:(?:come|comes|came|hail|hails)\s+)?from\W*$", re.I)
+_ORIGIN = re.compile(
+    r"^\W*(?:where|what|which)\b.*\bfrom\W*$|\bnative\s+of\s+(?:which|what|where)\b|"
+    r"\b(?:comes?|came|hails?|hailed)\s+from\s+(?:which|what)\b",
+    re.I,
+)
 _NATIVE = r"(?P<p>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})[\s-]+native\s+(?:[a-z]+\s+){0,2}$"
 _NATIVE_OF = re.compile(
     r"^\s*,\s*(?:an?|the)\s+native\s+of\s+(?P<p>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})"
@@ -167,7 +171,7 @@ def nationality_span(q: Query, ranked: list[Excerpt], passages: list[Passage]) -
     as an adjective ("Russian"), cited by that sentence; None when no demonym governs the name
     there (or, for "Russian or Israeli?", the governing one is neither). For "where is X from", the
     place written as X's origin (the seventh sealed set's v70: the model said "Israel")."""
-    origin = bool(_ORIGIN.match(q.asked))
+    origin = bool(_ORIGIN.search(q.asked))
     if not asks_nationality(q.asked) and not origin:
         return None
     for ex in ranked:

@@ -20,7 +20,7 @@ from bot.language.text import content_words, key_terms, normalise, stem
 # written either way.
 _PREDICATE_SYNONYMS = synonym_table(
     "release released freed free liberated liberate",
-    "arrive arrived arrival visit visited came come travel travelled trip",
+    "arrive arrived arrival visit visited came come travel travelled trip land landed",
     "mother mom mum",
     "speak speaks speaking spokeswoman spokesman spokesperson",
     "father dad",

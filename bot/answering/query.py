@@ -25,7 +25,9 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"^\W*when\b|\b(?:what|which) (?:date|day|year|month|time)\b|\bsince when\b|\bby when\b", re.I
+            r"^\W*when\b|\b(?:what|which) (?:date|day|year|month|time)\b|\bsince when\b|\bby when\b|"
+            r"\bwhat(?:['’]s| is| was) the (?:\w+ )?date\b",
+            re.I,
         ),
     ),
     (

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 _SOURCE_QUESTION = re.compile(
     r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,2}?(?:agency|outlet|newspaper|news source|publication|wire service|"
-    r"media|broadcaster|paper|(?:news|press) service|service|network|channel|station|website|site)\b|"
+    r"media|broadcaster|paper|(?:news|press) service|service|network|channel|station|website|site)\b(?!\s+date)|"
     r"^\W*who\s+(?:first\s+)?(?:reported|published|wrote|carried|ran|put out|broke)\b",
     re.I,
 )
