@@ -122,6 +122,9 @@ class Config:
     # weakest answerable one 0.31 (Retrieval.support of each gold question, 2026-11-25).
     refusal_threshold: float = 0.25
     reranker: str = "heuristic"  # or "rrf" / "dense" (ablations); see bot.registry
+    # Overrides of the heuristic reranker's feature weights, "dense=0.6,bm25=0" (the rest keep
+    # bot.answering.rerank.Weights): a fitted set (evals/fusion.py) can be tried without a patch.
+    rerank_weights: str = ""
     date_aware: int = 1  # 0 turns off date parsing in retrieval (ablations)
     per_doc: int = 2  # most passages one article may fill in the top-k while others qualify
     # Wire copies (bot.copies): two articles whose word 5-shingle sets have at least this Jaccard
@@ -234,6 +237,10 @@ class Config:
             raise ConfigError("BOT_COPY_THRESHOLD must be between 0 (off) and 1")
         if self.cli_server not in ("auto", "off"):
             raise ConfigError("BOT_CLI_SERVER must be 'auto' or 'off'")
+        if self.rerank_weights:
+            from bot.answering.rerank import parse_weights
+
+            parse_weights(self.rerank_weights)  # raises ConfigError naming the bad part
         if self.answer_style not in ("compose", "generate"):
             raise ConfigError("BOT_ANSWER_STYLE must be 'compose' or 'generate'")
 

@@ -119,6 +119,19 @@ def test_reranker_scores_are_the_weighted_features_the_fit_sees() -> None:
         assert p.score == pytest.approx(expected)
 
 
+def test_fitted_weights_are_configuration_and_bad_ones_are_named(tmp_path: Path) -> None:
+    """A fitted set is tried with BOT_RERANK_WEIGHTS; the rest keep their defaults; a typo is an error."""
+    from bot.config import Config, ConfigError
+
+    config = Config.from_env({"BOT_HOME": str(tmp_path), "BOT_RERANK_WEIGHTS": "dense=0.61, bm25=0,names=0"})
+    weights = HeuristicReranker.from_config(config).weights
+    assert (weights.dense, weights.bm25, weights.names) == (0.61, 0.0, 0.0)
+    assert weights.coverage == Weights().coverage and weights.date == Weights().date
+    for bad, named in (("dense=high", "'high'"), ("dense", "'dense'"), ("cosine=0.5", "'cosine=0.5'")):
+        with pytest.raises(ConfigError, match=named):
+            Config.from_env({"BOT_HOME": str(tmp_path), "BOT_RERANK_WEIGHTS": bad})
+
+
 @pytest.fixture(scope="module")
 def rtqa(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("fusion")

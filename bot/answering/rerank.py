@@ -65,13 +65,33 @@ class Weights:
         return tuple(getattr(self, f) for f in FEATURES)
 
 
+def parse_weights(text: str) -> Weights:
+    """``BOT_RERANK_WEIGHTS`` ("dense=0.6,bm25=0") over the defaults, so a fitted set from
+    ``evals/fusion.py`` is one environment variable, not a code change."""
+    from bot.config import ConfigError
+
+    values: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, raw = part.partition("=")
+        name = name.strip()
+        if not sep or name not in FEATURES:
+            raise ConfigError(
+                f"BOT_RERANK_WEIGHTS: {part!r} is not feature=number (features: {', '.join(FEATURES)})"
+            )
+        try:
+            values[name] = float(raw)
+        except ValueError:
+            raise ConfigError(f"BOT_RERANK_WEIGHTS: {raw.strip()!r} for {name} is not a number") from None
+    return Weights(**values)
+
+
 class HeuristicReranker(Reranker):
     def __init__(self, weights: Weights | None = None) -> None:
         self.weights = weights or Weights()
 
     @classmethod
     def from_config(cls, config: Config) -> HeuristicReranker:
-        return cls()
+        return cls(parse_weights(config.rerank_weights))
 
     def rerank(self, query: Query, passages: list[Passage]) -> list[Passage]:
         if not passages:
