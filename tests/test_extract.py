@@ -404,6 +404,34 @@ def test_a_name_cut_short_is_completed_from_its_sentence() -> None:
     assert complete_name("New York", "The New York Times said New York would ban it.") == "New York"
 
 
+def test_a_name_the_model_dressed_in_anothers_title_is_composed_as_written(corpus_home: Path) -> None:
+    """The 0.5B wrote "Israeli Foreign Ministry Spokeswoman Maria Zakharova": every word of it stands
+    in the sentence, "Israeli" before Halperin, and the answer called Zakharova Israeli (gold q33)."""
+    from bot.answering.candidates import as_written
+
+    sentence = (
+        "Israeli Ambassador to Moscow Simona Halperin's biased assessment is surprising, "
+        "Russian Foreign Ministry Spokeswoman Maria Zakharova said."
+    )
+    assert as_written("Israeli Foreign Ministry Spokeswoman Maria Zakharova", sentence) == (
+        "Foreign Ministry Spokeswoman Maria Zakharova"
+    )
+    for kept in (
+        "Russian Foreign Ministry Spokeswoman Maria Zakharova",
+        "Maria Zakharova",
+        "Simona Halperin",
+    ):
+        assert as_written(kept, sentence) == kept
+    assert (
+        as_written("Simona Halperin and Maria Zakharova", sentence) == "Simona Halperin and Maria Zakharova"
+    )
+    answer = Bot(
+        make_config(corpus_home), llm=FakeLLM("Israeli Foreign Ministry Spokeswoman Maria Zakharova")
+    ).ask("Who speaks for Russia's foreign ministry?")
+    assert answer.mode == "composed", answer.notes
+    assert "Maria Zakharova" in answer.text and "Israeli" not in answer.text
+
+
 def test_the_composed_answer_gives_the_full_name(corpus_home: Path) -> None:
     answer = Bot(make_config(corpus_home), llm=FakeLLM("Marzouk")).ask(
         "Which Hamas figure arrived in Moscow on February 3?"

@@ -188,6 +188,27 @@ def expand_to_list(phrase: str, sentence: str) -> str:
     return join_names(people)
 
 
+def as_written(phrase: str, sentence: str) -> str:
+    """Each multi-word name of the phrase as the sentence writes it: a run it does not write
+    verbatim keeps its longest tail that it does. ``locate`` holds a phrase whose names all stand
+    somewhere in the sentence, so the 0.5B's "Israeli Foreign Ministry Spokeswoman Maria Zakharova"
+    passed on "Israeli Ambassador ... Halperin's ... assessment ..., Russian Foreign Ministry
+    Spokeswoman Maria Zakharova said" and the composed answer called her Israeli (gold q33)."""
+    lowered = sentence.lower()
+
+    def written(words: list[str]) -> bool:
+        return re.search(rf"(?<![\w'’-]){re.escape(' '.join(words).lower())}(?![\w-])", lowered) is not None
+
+    for m in NAME_RUN.finditer(phrase):
+        tokens = m.group().split()
+        if len(tokens) < 2 or written(tokens):
+            continue
+        tail = next((tokens[k:] for k in range(1, len(tokens)) if written(tokens[k:])), None)
+        if tail:
+            phrase = phrase[: m.start()] + " ".join(tail) + phrase[m.end() :]
+    return phrase
+
+
 def complete_name(phrase: str, sentence: str) -> str:
     """A name the model cut short, as the sentence writes it in full: "Trump" -> "Donald Trump",
     "Hall-Long" -> "Bethany Hall-Long" (titles dropped), "Carlos Sainz" -> "Carlos Sainz Jr",

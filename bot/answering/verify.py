@@ -32,6 +32,7 @@ from bot.answering.asked import (
 from bot.answering.candidates import (
     LIST_BREAK,
     Candidate,
+    as_written,
     complete_name,
     expand_to_list,
     join_names,
@@ -100,6 +101,7 @@ def verified_span(
         return None, f"the model's phrase {span.text!r} {problem}"
     sentence = span.sentence(passages)
     if q.original.kind not in TYPED_KINDS and not span.from_byline:
+        span.text = as_written(span.text, sentence)  # not "Israeli Foreign Ministry Spokeswoman ..."
         span.text = complete_name(whole_words(span.text, sentence), sentence)  # "Donald Trump", not "Trump"
     if asks_for_several(q.asked) and not span.from_byline:
         # "Which Russians were released?": only the names the nationality stands before (q25).
