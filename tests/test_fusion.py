@@ -127,9 +127,14 @@ def test_fitted_weights_are_configuration_and_bad_ones_are_named(tmp_path: Path)
     weights = HeuristicReranker.from_config(config).weights
     assert (weights.dense, weights.bm25, weights.names) == (0.61, 0.0, 0.0)
     assert weights.coverage == Weights().coverage and weights.date == Weights().date
-    for bad, named in (("dense=high", "'high'"), ("dense", "'dense'"), ("cosine=0.5", "'cosine=0.5'")):
-        with pytest.raises(ConfigError, match=named):
+    for bad in ("dense=high", "dense"):  # the syntax, when the configuration is read
+        with pytest.raises(ConfigError, match=f"'{bad}' is not feature=number"):
             Config.from_env({"BOT_HOME": str(tmp_path), "BOT_RERANK_WEIGHTS": bad})
+    unknown = Config.from_env({"BOT_HOME": str(tmp_path), "BOT_RERANK_WEIGHTS": "cosine=0.5"})
+    with pytest.raises(
+        ConfigError, match="'cosine=0.5'.*features: dense, bm25"
+    ):  # where the reranker is built
+        HeuristicReranker.from_config(unknown)
 
 
 @pytest.fixture(scope="module")
