@@ -93,7 +93,7 @@ def main() -> int:
 
 
 def _system_prompt() -> str:
-    from bot.answering.answerer import SYSTEM_PROMPT
+    from bot.answering.prompt import SYSTEM_PROMPT
 
     return SYSTEM_PROMPT
 

@@ -189,7 +189,7 @@ def test_a_kept_prompt_start_gives_the_same_answer_whatever_came_before(real_llm
     and an answer is the same first thing after start-up or after another question."""
     import llama_cpp
 
-    from bot.answering.answerer import SYSTEM_PROMPT
+    from bot.answering.prompt import SYSTEM_PROMPT
 
     llm: Any = real_llm
     ask = [

@@ -24,10 +24,11 @@ from bot.answering.cite import CitationChecker, is_refusal
 from bot.answering.compose import compose
 from bot.answering.compound import join_answers, split_question
 from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
-from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, Span, byline, found_text
+from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, Span, found_text
 from bot.answering.kinship import kinship_span
 from bot.answering.nationality import nationality_span
 from bot.answering.premise import false_premise
+from bot.answering.prompt import build_messages
 from bot.answering.query import Query
 from bot.answering.reasons import asks_why, reason_span, why_answer
 from bot.answering.reporting import reporting_span
@@ -55,11 +56,6 @@ WIDER_SENTENCES = 12
 REFUSAL_TEXT = "The corpus does not say."
 NO_SUPPORT = "No indexed passage supports an answer."
 UNVERIFIED_TEXT = "The sources found do not say it in a form I could verify."
-# The plain prompt the bundled 0.5B model follows best (asked for [n] markers it copies sources).
-SYSTEM_PROMPT = (
-    "Answer the question from the news article excerpts. Be brief. "
-    "If the excerpts do not answer it, say: I don't know."
-)
 
 
 @dataclass
@@ -390,29 +386,6 @@ class Answerer:
         answer.refusal_reason = reason
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         return answer
-
-
-def build_messages(
-    question: str,
-    passages: list[Passage],
-    excerpts: list[Excerpt],
-    as_of: date | None,
-    system: str = SYSTEM_PROMPT,
-) -> list[Message]:
-    """One block per article, holding only its chosen sentences (see bot.answering.excerpts for why)."""
-    by_passage: dict[int, list[str]] = {}
-    for ex in excerpts:
-        by_passage.setdefault(ex.passage, []).append(passages[ex.passage].text[ex.start : ex.end])
-    blocks = []
-    for n, (i, sentences) in enumerate(by_passage.items(), 1):
-        p = passages[i]
-        meta = byline(p)
-        blocks.append(
-            f"Excerpt {n}: {p.title}" + (f" ({meta})" if meta else "") + "\n" + " … ".join(sentences)
-        )
-    today = f"Today is {(as_of or date.today()).isoformat()}.\n\n"
-    user = f"{today}News article excerpts:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def _not_an_answer(question: Query, text: str, passages: list[Passage]) -> str | None:
