@@ -56,6 +56,9 @@ _DATE_SPAN = re.compile(
     + r")(?:,?\s+"
     + _MONTH
     + r"\s+\d{1,2}\b)?)|(?:19|20)\d\d)\b"
+    # with the time of day written after it: "Sunday, Nov. 5 at 2 a.m." answers "When does daylight
+    # saving time end?" (RealTimeQA 20231020_25 was given "Sunday, Nov. 5")
+    r"(?:,?\s+at\s+\d{1,2}(?::\d\d)?\s*(?:[ap]\.m\.|[ap]m\b))?"
 )
 _NUMBER_SPAN = re.compile(
     r"(?:\$|€|£)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|trillion))?"
