@@ -730,10 +730,14 @@ def test_a_date_must_stand_in_a_sentence_saying_most_of_what_happened_then(corpu
     assert "February 3" not in wrong.text, wrong.notes
     right = bot.ask("When did Abu Marzouk arrive in Moscow?")
     assert right.mode == "composed" and "February 3" in right.text, right.notes
-    sentence = "Yelena Trufanova and Irina Tatti were released during the humanitarian pause in November 2023."
+    sentence = (
+        "Yelena Trufanova and Irina Tatti were released during the humanitarian pause in November 2023."
+    )
     assert says_most("How many people were released during the humanitarian pause?", sentence)
     assert not says_most(
         "When does the next stage of the Gaza ceasefire begin?", "The Gaza ceasefire was agreed in January."
     )
     # a sentence naming none of the question's names may refer back to it: not judged
-    assert says_most("When did the Riverside council approve the tram line?", "The final vote was on March 3.")
+    assert says_most(
+        "When did the Riverside council approve the tram line?", "The final vote was on March 3."
+    )
