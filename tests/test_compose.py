@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.answering.compose import compose
@@ -127,3 +129,25 @@ def test_a_name_with_the_asked_title_is_not_restated_with_it() -> None:
     assert compose("Who is the spokeswoman of the Foreign Ministry?", "Maria Zakharova") == (
         "Maria Zakharova is the spokeswoman of the Foreign Ministry."
     )
+
+
+def test_an_abbreviation_keeps_its_full_stop_before_the_citation(tmp_path: Path) -> None:
+    """RealTimeQA 20231020_25 was shown as "Sunday, Nov. 5, at 2 a.m [1]."."""
+    from bot.answering.compose import ends_in_abbreviation
+    from bot.service import Bot
+    from tests.conftest import FakeLLM, make_config
+
+    assert compose("When does daylight saving time end?", "Sunday, Nov. 5, at 2 a.m.").endswith("2 a.m.")
+    assert ends_in_abbreviation("at 2 a.m.") and ends_in_abbreviation("Carlos Sainz Jr.")
+    assert not ends_in_abbreviation("He arrived on February 3.")
+    (tmp_path / "clocks.md").write_text(
+        "---\ntitle: Clocks go back\nsource: Example\npublished: 2023-10-20\n---\n\n"
+        "Daylight saving time officially ends on Sunday, Nov. 5, at 2 a.m., when clocks go back an hour "
+        "across most of the United States.\n",
+        encoding="utf-8",
+    )
+    bot = Bot(make_config(tmp_path / "home"), llm=FakeLLM("Sunday, Nov. 5, at 2 a.m."))
+    bot.ingest([tmp_path / "clocks.md"])
+    answer = bot.ask("When does daylight saving time officially end?")
+    assert answer.mode == "composed", answer.notes
+    assert answer.text.endswith("2 a.m. [1]."), answer.text

@@ -21,7 +21,7 @@ from bot.answering.answertype import why_not_an_answer
 from bot.answering.asked import TYPED_KINDS, asks_for_a_name, asks_for_a_thing
 from bot.answering.candidates import candidates
 from bot.answering.cite import CitationChecker, is_refusal
-from bot.answering.compose import compose
+from bot.answering.compose import compose, ends_in_abbreviation
 from bot.answering.compound import join_answers, split_question
 from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
 from bot.answering.extract import DONT_KNOW, EXTRACT_PROMPT, Span, found_text
@@ -316,7 +316,8 @@ class Answerer:
         if mode == "composed" and not restated:
             answer.notes.append("the phrase alone: the cited sentence does not name all the question names")
         sentence = compose(q.asked, span.text) if restated else compose("", span.text)
-        answer.text = f"{sentence[:-1]} [1]{sentence[-1]}"
+        body, end = (sentence, ".") if ends_in_abbreviation(sentence) else (sentence[:-1], sentence[-1])
+        answer.text = f"{body} [1]{end}"
         answer.citations = [Citation(1, passages[span.passage], span.start, span.end)]
         # sentences the bot wrote
         answer.mode = "composed" if mode in ("counted", "titled", "nationality", "reason") else mode

@@ -45,7 +45,9 @@ def compose(question: str, phrase: str) -> str:
     # ("X arrived in Moscow on February 3", not "X arrived in Moscow, according to the report on ...").
     q = without_attribution(" ".join(question.strip().split()), sources=True, in_text=False)
     q = q.rstrip("?").strip(" ,")
-    phrase = phrase.strip().rstrip(".")
+    phrase = phrase.strip()
+    if not ends_in_abbreviation(phrase):
+        phrase = phrase.rstrip(".")  # "a.m." keeps its full stop ("Sunday, Nov. 5, at 2 a.m.")
     if _COMPOUND.search(q):
         return _finish(phrase)  # "Who ..., and when ...?": a template would restate half of it
     for rule in (_who_is_name, _role_of, _described, _subject_question, _when_did, _when_was):
@@ -59,6 +61,17 @@ _COMPOUND = re.compile(r"(?:,|\band\b|;)\s*(?:who|whom|what|when|where|why|which
 
 
 _SUBJECTS = frozenset("the a an he she it they we i you his her their its this that these those".split())  # noqa: SIM905
+
+
+_ABBREVIATION_END = re.compile(
+    r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Jr|Sr|Inc|Co|Ltd|Corp|St|Nov|Dec|Oct|Sept|Feb|Jan|Aug)\.)$"
+)
+
+
+def ends_in_abbreviation(text: str) -> bool:
+    """Its last full stop is an abbreviation's ("2 a.m.", "U.S.", "Jr."), which a citation marker
+    must not split from its letters ("a.m [1].")."""
+    return _ABBREVIATION_END.search(text.strip()) is not None
 
 
 def _finish(sentence: str) -> str:
