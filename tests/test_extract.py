@@ -414,9 +414,16 @@ def test_a_name_the_model_dressed_in_anothers_title_is_composed_as_written(corpu
         "Israeli Ambassador to Moscow Simona Halperin's biased assessment is surprising, "
         "Russian Foreign Ministry Spokeswoman Maria Zakharova said."
     )
+    # the tail it writes, with the title and nationality words it writes before it
     assert as_written("Israeli Foreign Ministry Spokeswoman Maria Zakharova", sentence) == (
-        "Foreign Ministry Spokeswoman Maria Zakharova"
+        "Russian Foreign Ministry Spokeswoman Maria Zakharova"
     )
+    lead = "a meeting with the Russian president's special representative, Deputy Foreign Minister Mikhail Bogdanov."
+    assert (
+        as_written("Russian Foreign Minister Mikhail Bogdanov", lead)
+        == "Deputy Foreign Minister Mikhail Bogdanov"
+    )
+    assert as_written("Russian Ambassador Simona Halperin", sentence) == "Simona Halperin"  # not "Moscow ..."
     for kept in (
         "Russian Foreign Ministry Spokeswoman Maria Zakharova",
         "Maria Zakharova",

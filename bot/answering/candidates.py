@@ -208,8 +208,28 @@ def as_written(phrase: str, sentence: str) -> str:
             continue
         tail = next((tokens[k:] for k in range(1, len(tokens)) if written(tokens[k:])), None)
         if tail:
-            phrase = phrase[: m.start()] + " ".join(tail) + phrase[m.end() :]
+            phrase = phrase[: m.start()] + _with_written_title(" ".join(tail), sentence) + phrase[m.end() :]
     return phrase
+
+
+def _with_written_title(tail: str, sentence: str) -> str:
+    """The tail with the title and nationality words the sentence writes right before it: the 1.5B's
+    "Russian Foreign Minister Mikhail Bogdanov" is "Deputy Foreign Minister Mikhail Bogdanov", not
+    "Foreign Minister ..." (a different office); the 0.5B's "Israeli Foreign Ministry Spokeswoman
+    Maria Zakharova" is "Russian Foreign Ministry ...". Only such words: "Moscow" of "Ambassador to
+    Moscow Simona Halperin" is no part of her name."""
+    m = re.search(rf"(?<![\w'’-]){re.escape(tail)}(?![\w-])", sentence, re.I)
+    if m is None:
+        return tail
+    start = m.start()
+    for word in reversed(list(re.finditer(r"[\w'’-]+", sentence[: m.start()]))):
+        token = word.group()
+        if sentence[word.end() : start].strip() or not token[:1].isupper():
+            break
+        if normalise(token) not in TITLE_WORDS and not is_demonym(token):
+            break
+        start = word.start()
+    return sentence[start : m.end()]
 
 
 def complete_name(phrase: str, sentence: str) -> str:
