@@ -8,7 +8,6 @@ a second store is just another ``Config``.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -238,15 +237,23 @@ class Config:
             raise ConfigError("BOT_COPY_THRESHOLD must be between 0 (off) and 1")
         if self.cli_server not in ("auto", "off"):
             raise ConfigError("BOT_CLI_SERVER must be 'auto' or 'off'")
-        for part in filter(None, (p.strip() for p in self.rerank_weights.split(","))):
-            # The syntax here; the feature names where the reranker is built (bot.answering.rerank).
-            name, sep, raw = part.partition("=")
-            if not sep or not re.fullmatch(r"\s*-?\d+(?:\.\d*)?(?:e-?\d+)?\s*", raw):
-                raise ConfigError(
-                    f"BOT_RERANK_WEIGHTS: {part!r} is not feature=number (e.g. dense=0.6,bm25=0)"
-                )
+        self.weight_overrides()  # the syntax here; the feature names where the reranker is built
         if self.answer_style not in ("compose", "generate"):
             raise ConfigError("BOT_ANSWER_STYLE must be 'compose' or 'generate'")
+
+    def weight_overrides(self) -> dict[str, float]:
+        """``BOT_RERANK_WEIGHTS`` ("dense=0.6,bm25=0") as feature -> weight; a part that is not
+        feature=number is a ConfigError naming it."""
+        pairs: dict[str, float] = {}
+        for part in filter(None, (p.strip() for p in self.rerank_weights.split(","))):
+            name, sep, raw = part.partition("=")
+            try:
+                pairs[name.strip()] = float(raw if sep else "missing")
+            except ValueError:
+                raise ConfigError(
+                    f"BOT_RERANK_WEIGHTS: {part!r} is not feature=number (e.g. dense=0.6,bm25=0)"
+                ) from None
+        return pairs
 
 
 def _convert(name: str, type_name: Any, raw: str) -> Any:

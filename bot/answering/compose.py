@@ -63,6 +63,7 @@ _COMPOUND = re.compile(r"(?:,|\band\b|;)\s*(?:who|whom|what|when|where|why|which
 _SUBJECTS = frozenset("the a an he she it they we i you his her their its this that these those".split())  # noqa: SIM905
 
 
+# AP style abbreviates only these months before a day ("Nov. 5").
 _ABBREVIATION_END = re.compile(
     r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Jr|Sr|Inc|Co|Ltd|Corp|St|Nov|Dec|Oct|Sept|Feb|Jan|Aug)\.)$"
 )

@@ -65,24 +65,20 @@ class Weights:
         return tuple(getattr(self, f) for f in FEATURES)
 
 
-def parse_weights(text: str) -> Weights:
-    """``BOT_RERANK_WEIGHTS`` ("dense=0.6,bm25=0") over the defaults, so a fitted set from
-    ``evals/fusion.py`` is one environment variable, not a code change."""
+def configured_weights(config: Config) -> Weights:
+    """``BOT_RERANK_WEIGHTS`` over the defaults, so a fitted set from ``evals/fusion.py`` is one
+    environment variable, not a code change. The configuration checks the syntax; the feature
+    names are checked here, where ``FEATURES`` lives."""
     from bot.config import ConfigError
 
-    values: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, sep, raw = part.partition("=")
-        name = name.strip()
-        if not sep or name not in FEATURES:
+    overrides = config.weight_overrides()
+    for name, value in overrides.items():
+        if name not in FEATURES:
+            part = f"{name}={value:g}"
             raise ConfigError(
                 f"BOT_RERANK_WEIGHTS: {part!r} is not feature=number (features: {', '.join(FEATURES)})"
             )
-        try:
-            values[name] = float(raw)
-        except ValueError:
-            raise ConfigError(f"BOT_RERANK_WEIGHTS: {raw.strip()!r} for {name} is not a number") from None
-    return Weights(**values)
+    return Weights(**overrides)
 
 
 class HeuristicReranker(Reranker):
@@ -91,7 +87,7 @@ class HeuristicReranker(Reranker):
 
     @classmethod
     def from_config(cls, config: Config) -> HeuristicReranker:
-        return cls(parse_weights(config.rerank_weights))
+        return cls(configured_weights(config))
 
     def rerank(self, query: Query, passages: list[Passage]) -> list[Passage]:
         if not passages:

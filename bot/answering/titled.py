@@ -154,11 +154,12 @@ _ASKS_POST = re.compile(
 
 
 def post_holder(question: str, phrase: str, sentence: str) -> str:
-    """The one person a "what"/"which" question names, in full, when the answer is a post ("Israeli
-    ambassador") and names no one, and the question asks for a post (``_ASKS_POST``): a post is that person's only if the sentence writes it next to
-    them (``bot.answering.asked.describes``). "what job does zakharova do" took Halperin's "Israeli
-    ambassador" from the sentence naming both (ninth sealed set x42): no question shape of
-    ``described_name`` reads it. "" when the question names no one, or several, or asks for something else."""
+    """The one person a question asking for a post (``_ASKS_POST``) names, in full, when the answer
+    is a post ("Israeli ambassador") naming no one: the post is theirs only if the sentence writes it
+    next to them (``bot.answering.asked.describes``). "what job does zakharova do" took Halperin's
+    "Israeli ambassador" from the sentence naming both (ninth sealed set x42), a shape
+    ``described_name`` does not read. "" when the question names no one, or several, or asks for
+    something else."""
     if not _ASKS_POST.search(question) or person_names(phrase):
         return ""
     if not any(normalise(w) in _POST_WORDS for w in re.findall(r"[\w'’-]+", phrase)):
