@@ -49,12 +49,6 @@ def rewrite_question(question: str, history: list[Message], llm: LLM | None) -> 
         rewritten = _model_rewrite(question, history, llm)
         if rewritten:
             return rewritten
-    # "Who did he meet there?" after an answer about Abu Marzouk: with its person named it is one
-    # question the model can read ("Who did Abu Marzouk meet there?"); the previous question put in
-    # front made two, and the 0.5B answered both in one garbled phrase (gold q51).
-    named = resolve_person(question, history, other_pointers=True)
-    if named:
-        return named
     return f"{previous[-1].rstrip()} {question}"
 
 
@@ -82,13 +76,12 @@ _AFTER_OBJECT = re.compile(
 )
 
 
-def resolve_person(question: str, history: list[Message], other_pointers: bool = False) -> str | None:
+def resolve_person(question: str, history: list[Message]) -> str | None:
     """The follow-up with its person pronouns replaced by the one person the last answer names.
 
     None when the question has no such pronoun, or the last answer names no person or several (a
-    list answer: "she" could be any of them), or the question still points back otherwise ("that")
-    unless ``other_pointers`` allows it."""
-    if not _PERSON_PRONOUN.search(question) or (not other_pointers and _OTHER_POINTER.search(question)):
+    list answer: "she" could be any of them), or the question still points back otherwise ("that")."""
+    if not _PERSON_PRONOUN.search(question) or _OTHER_POINTER.search(question):
         return None  # "Who did he meet there?": the name alone would not make it standalone
     answers = [m["content"] for m in history if m.get("role") == "assistant" and m.get("content")]
     if not answers:
