@@ -29,6 +29,11 @@ def _default_cache() -> Path:
     return Path(base) / "newsbot"
 
 
+# The conversions bot.backends.bundled.QUANTS can make (the config may not import a back end;
+# tests/test_llm_llamacpp.py keeps the two equal).
+LLM_QUANTS = ("q4_0", "q8_0", "iq4_nl")
+
+
 @dataclass(frozen=True)
 class Config:
     """All settings of one bot instance (one store, one set of models)."""
@@ -221,9 +226,9 @@ class Config:
             raise ConfigError("BOT_CHOOSE_NAMES must be 0 or 1")
         if self.llm_choose not in ("greedy", "likelihood"):
             raise ConfigError("BOT_LLM_CHOOSE must be greedy or likelihood")
-        if self.llm_quant not in ("", "q4_0", "q8_0", "iq4_nl"):
+        if self.llm_quant and self.llm_quant not in LLM_QUANTS:
             raise ConfigError(
-                "BOT_LLM_QUANT must be q4_0, q8_0, iq4_nl or empty (the bundled file as shipped)"
+                f"BOT_LLM_QUANT must be one of {', '.join(LLM_QUANTS)} or empty (the bundled file as shipped)"
             )
         if self.max_upload_mb <= 0:
             raise ConfigError("BOT_MAX_UPLOAD_MB must be positive")

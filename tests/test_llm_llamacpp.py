@@ -104,8 +104,9 @@ def test_quant_applies_to_bundled_models_only(tmp_path: Any) -> None:
 def test_the_config_accepts_exactly_the_conversions_there_are() -> None:
     """The config cannot import the back end (layers), so its list is a copy: kept equal here."""
     from bot.backends.bundled import QUANTS
-    from bot.config import Config
+    from bot.config import LLM_QUANTS, Config
 
+    assert set(LLM_QUANTS) == set(QUANTS)
     for quant in QUANTS:
         assert Config.from_env(env={"BOT_LLM_QUANT": quant}).llm_quant == quant
 

@@ -229,7 +229,7 @@ def cut_at_echo(question: str, phrase: str, run: int = 3) -> str:
         start = i
         while start > 0 and words[start - 1] in _ECHO_GLUE:
             start -= 1  # "... Irina Tatti were released in ...": "were" goes with the echo
-        if _one_name(tokens[start - 1], tokens[start]):
+        if start > 0 and _one_name(tokens[start - 1], tokens[start]):
             continue  # "Abu" of "Abu Marzouk's talks ...": the asked name, not a new one (ninth set, x50)
         head = [w for w in words[:start] if w and w not in asked]
         # What is left must name someone or something ("She recalled that" names no one: t14).

@@ -55,8 +55,9 @@ BUNDLED: dict[str, BundledModel] = {
 }
 
 
-# BOT_LLM_QUANT value -> llama.cpp's file type (enum llama_ftype). IQ4_NL is repacked for AVX2
-# like Q4_0 (1.48x the prompt speed here against 1.53x) and loses less on the answers (docs/latency.md).
+# BOT_LLM_QUANT value -> llama.cpp's file type (enum llama_ftype). IQ4_NL is repacked like Q4_0
+# (prompt 1.4x as shipped on the AVX2 build, 1.5x on AVX-512, as Q4_0) and loses fewer answers
+# (docs/latency.md).
 QUANTS: dict[str, int] = {"q4_0": 2, "q8_0": 7, "iq4_nl": 25}
 
 
