@@ -41,6 +41,14 @@ from bot.backends.llm import LLM, Message
         ("Name the hostages freed in November 2023.", None),  # a list: read off the source
         ("Why was Trufanov included?", None),
         ("What did Zakharova say?", None),
+        # the question word last, as typed in a chat (tenth sealed set y58 got a name for a "when")
+        ("krivoy was freed when", "date"),
+        ("kharkin comes from where", "place"),
+        ("the hostages were freed by whom", "name"),
+        # a request for a date (y12 "tell me the month and year of ..." was answered with the year alone)
+        ("tell me the month and year of the so-called humanitarian pause", "date"),
+        ("the month and year of the pause", "date"),
+        ("the day after, who spoke", None),  # "the day" here is no request for one
     ],
 )
 def test_expected_kind(question: str, kind: str | None) -> None:

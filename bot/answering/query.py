@@ -26,7 +26,12 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
         "date",
         re.compile(
             r"^\W*when\b|\b(?:what|which) (?:date|day|year|month|time)\b|\bsince when\b|\bby when\b|"
-            r"\bwhat(?:['’]s| is| was) the (?:\w+ )?date\b",
+            r"\bwhat(?:['’]s| is| was) the (?:\w+ )?date\b|"
+            # "tell me the month and year of ...", "give the date of ...": a request, not a question
+            r"^\W*(?:tell me|give(?: me)?|state|say|find)\s+the\s+(?:exact\s+)?(?:date|day|month|year)\b|"
+            r"^\W*the\s+(?:exact\s+)?(?:date|day|month|year)(?:\s+and\s+(?:day|month|year))?\s+(?:of|when)\b|"
+            # the question word last, as typed in a chat: "krivoy was freed when"
+            r"\bwhen\W*$",
             re.I,
         ),
     ),
@@ -46,7 +51,7 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
         "place",
         re.compile(
             r"^\W*where\b|\b(?:in|at|to|from) (?:which|what) (?:city|state|country|town|county|region|"
-            r"province|nation|venue|location|place)\b",
+            r"province|nation|venue|location|place)\b|\bwhere\W*$",
             re.I,
         ),
     ),
@@ -55,7 +60,7 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
         "name",
         re.compile(
             r"^\W*(?:who|whom|whose)\b|\bwho (?:is|was|are|were)\b|^\W*name (?:one|a|an|any)\b|"
-            r"\bwhat (?:is|was|are|were) (?:the )?names? of\b",
+            r"\bwhat (?:is|was|are|were) (?:the )?names? of\b|\b(?:by|to|with|from)? ?whom?\W*$",
             re.I,
         ),
     ),
