@@ -81,6 +81,19 @@ CASES = [
     ("Which news agency reported the remarks?", "TASS", "TASS reported the remarks."),
     ("How many hostages remain?", "59", "59."),
     ("Where did he go?", "to Moscow", "To Moscow."),
+    # an object asked: the subject and the verb around it (gold q51 was "Met with ... [1].")
+    (
+        "Who did Abu Marzouk meet in Moscow?",
+        "Mikhail Bogdanov",
+        "Abu Marzouk met Mikhail Bogdanov in Moscow.",
+    ),
+    ("Who did he meet there?", "met with Mikhail Bogdanov", "He met with Mikhail Bogdanov there."),
+    # only where the object is all that is missing: otherwise the phrase alone
+    ("Who did the president say was to blame?", "Hamas", "Hamas."),
+    ("Who did Hamas say it would release?", "Trufanov", "Trufanov."),
+    ("Who did he meet with in Moscow?", "Mikhail Bogdanov", "Mikhail Bogdanov."),
+    ("Who did Israel's ambassador meet?", "Bogdanov", "Bogdanov."),
+    ("whom did they thank for", "Qatar", "Qatar."),
 ]
 
 

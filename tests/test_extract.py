@@ -122,6 +122,11 @@ def test_a_description_must_stand_next_to_its_name() -> None:
         ("How does the article describe Yaffa Adar?", "Yaffa Adar", False),
         ("who is simona halperin", "simona halperin", False),
         ("who is xi jinping", "xi jinping", False),
+        # The tenth sealed set (read after scoring): courtesy, an adjective before the post, a verb
+        # of reporting after the name.
+        ("zakharova: her official job, please", "zakharova", False),
+        ("Please, what is Halperin's current title?", "Halperin", False),
+        ("in what capacity is marzouk described", "marzouk", False),
     ],
 )
 def test_a_role_asked_in_other_shapes_is_a_description(question: str, name: str, several: bool) -> None:
@@ -433,6 +438,11 @@ def test_a_name_the_model_dressed_in_anothers_title_is_composed_as_written(corpu
     assert (
         as_written("Simona Halperin and Maria Zakharova", sentence) == "Simona Halperin and Maria Zakharova"
     )
+    # a phrase the sentence writes whole keeps the sentence's case: the model's "Senior Hamas political
+    # leader" read as a name, and the answer lost its article (tenth sealed set y57)
+    arrival = "Zakharova cited a statement made by senior Hamas political leader Abu Marzouk on February 3."
+    assert as_written("Senior Hamas political leader", arrival) == "senior Hamas political leader"
+    assert as_written("US", "Zakharova told us the US would help.") == "US"  # one word keeps its case
     answer = Bot(
         make_config(corpus_home), llm=FakeLLM("Israeli Foreign Ministry Spokeswoman Maria Zakharova")
     ).ask("Who speaks for Russia's foreign ministry?")

@@ -64,3 +64,46 @@ def test_the_substitution_comes_before_the_models_rewrite() -> None:
         == "When did Abu Marzouk arrive in Moscow?"
     )
     assert model.calls == []
+
+
+@pytest.mark.parametrize("model", [FakeLLM("He met there at the Moscow airport."), None])
+def test_a_question_still_pointing_back_gets_its_person_when_the_model_gives_no_rewrite(
+    model: FakeLLM | None,
+) -> None:
+    # Gold q51: the previous question put in front ("Who is Abu Marzouk? Who did he meet there?") read
+    # as two questions, and the model answered both in one phrase.
+    history = _turn(
+        "Who is Abu Marzouk?", "Abu Marzouk is a senior Hamas political leader; he arrived in Moscow."
+    )
+    assert rewrite_question("Who did he meet there?", history, model) == "Who did Abu Marzouk meet there?"
+
+
+def test_without_one_person_the_previous_question_still_carries_the_subject() -> None:
+    history = _turn("Who was freed in November 2023?", "Yelena Trufanova and Ron Krivoy were freed [1].")
+    assert (
+        rewrite_question("Why was she freed then?", history, None)
+        == "Who was freed in November 2023? Why was she freed then?"
+    )
+
+
+def test_a_person_pointed_at_by_a_noun_is_the_one_person_of_the_last_answer() -> None:
+    """Tenth sealed set y37: "What other title does that official hold" after an answer naming Mikhail
+    Bogdanov; "that official" is he, and "other" asks for every post written (the one given among them)."""
+    from bot.answering.asked import asks_for_several_roles, described_name
+
+    history = _turn(
+        "who did abu marzouk come to moscow to meet", "Mikhail Bogdanov, Russia's deputy foreign minister."
+    )
+    rewritten = rewrite_question("What other title does that official hold", history, None)
+    assert rewritten == "What other title does Mikhail Bogdanov hold"
+    assert described_name(rewritten) == "Mikhail Bogdanov" and asks_for_several_roles(rewritten)
+    assert (
+        rewrite_question("when did that official arrive", history, None) == "when did Mikhail Bogdanov arrive"
+    )
+    # without one person in the last answer, the noun points nowhere it can be resolved
+    listed = _turn("Who was freed?", "Yelena Trufanova and Ron Krivoy were freed [1].")
+    assert "Who was freed?" in rewrite_question("when did that person arrive", listed, None)
+    # "that" before a name or a verb is a conjunction, and a thing pointed at is not the person
+    said = _turn("Who spoke for the ministry?", "Maria Zakharova [1].")
+    assert "Who spoke" in rewrite_question("Did she confirm that minister Lavrov would attend?", said, None)
+    assert "Who spoke" in rewrite_question("When did she say that?", said, None)

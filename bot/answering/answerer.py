@@ -226,7 +226,9 @@ class Answerer:
             if span is None and (titled := titled_span(q, first, passages)) is not None:
                 answer.notes.append("the one name written with the asked title")
                 span, mode = titled, "titled"
-            if span is None and (title := described_span(q, first, passages)) is not None:
+            # A role is read off any of the wider sentences: the title stands once, often in the lead
+            # ("zakharova: her official job, please" ranked three other Zakharova sentences first).
+            if span is None and (title := described_span(q, wider, passages)) is not None:
                 answer.notes.append("the title written before the asked name")
                 span, mode = title, "titled"
         if span is None and asks_for_a_thing(q.asked):

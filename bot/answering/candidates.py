@@ -192,12 +192,18 @@ def expand_to_list(phrase: str, sentence: str) -> str:
 
 
 def as_written(phrase: str, sentence: str) -> str:
-    """Each multi-word name of the phrase as the sentence writes it: a run it does not write
+    """The phrase as the sentence writes it: its first letter's case, when the sentence writes it whole,
+    and each multi-word name of it: a run it does not write
     verbatim keeps its longest tail that it does. ``locate`` holds a phrase whose names all stand
     somewhere in the sentence, so the 0.5B's "Israeli Foreign Ministry Spokeswoman Maria Zakharova"
     passed on "Israeli Ambassador ... Halperin's ... assessment ..., Russian Foreign Ministry
     Spokeswoman Maria Zakharova said" and the composed answer called her Israeli (gold q33)."""
     lowered = sentence.lower()
+    whole = re.search(rf"(?<![\w'’-]){re.escape(phrase.strip())}(?![\w-])", sentence, re.I)
+    if whole and len(phrase.split()) >= 2 and whole.group()[1:] == phrase.strip()[1:]:
+        # "senior Hamas political leader", not the model's "Senior ...", which reads as a name (only
+        # the first letter: "US" is not the "us" of "told us")
+        return whole.group()
 
     def written(words: list[str]) -> bool:
         return re.search(rf"(?<![\w'’-]){re.escape(' '.join(words).lower())}(?![\w-])", lowered) is not None

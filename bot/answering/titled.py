@@ -69,14 +69,18 @@ def described_span(q: Query, excerpts: list[Excerpt], passages: list[Passage]) -
     ("leader" alone, cut from "senior Hamas political leader", is not). The name as the sentence
     writes it: "Halperin" is "Simona Halperin", "mikhail bogdanov" is "Mikhail Bogdanov". For
     "What positions does he hold?", also the post set before it with a comma (``titles_of``)."""
-    name = described_name(q.asked)
+    asked = q.asked
+    name = described_name(asked)
+    if not name and (name := described_name(q.text)):
+        asked = q.text  # "What other title does that official hold", its person named by the rewrite
     if not name:
         return None
-    for ex in sorted(excerpts, key=lambda x: -x.score)[:3]:
+    for ex in sorted(excerpts, key=lambda x: -x.score):
         sentence = passages[ex.passage].text[ex.start : ex.end]
         titles = titles_of(name, sentence)
         if titles:
-            text = join_names(titles) if asks_for_several_roles(q.asked) else titles[-1]
+            several = asks_for_several_roles(q.asked) or asks_for_several_roles(asked)
+            text = join_names(titles) if several else titles[-1]
             return Span(text, ex.passage, ex.start, ex.end)
     return None
 

@@ -107,7 +107,7 @@ def verified_span(
         # "Which Russians were released?": only the names the nationality stands before (q25).
         span.text = expand_to_list(span.text, _people_part(sentence, asked_demonym(q.asked)))
     name = described_name(q.text)
-    if name and asks_for_several_roles(q.asked) and not span.from_byline:
+    if name and (asks_for_several_roles(q.asked) or asks_for_several_roles(q.text)) and not span.from_byline:
         span.text = _every_post(name, span.text, sentence)  # "What positions does he hold?": both
     return span, ""
 
