@@ -293,8 +293,7 @@ def describes(name: str, phrase: str, sentence: str, gap: int = 3) -> bool:
 def about_question(
     question: str, phrase: str, sentence: str, names_only: bool = False, synonyms: bool = False
 ) -> float:
-    """Share of the question's words (not generic ones, and not the phrase's unless it is a clause)
-    the sentence holds.
+    """Share of the question's words (not the phrase's, not generic ones) the sentence holds.
 
     A phrase the excerpts hold is not yet an answer: "Zakharova" stands in many sentences, but not
     in one that says who was released. Paraphrases count through shared stems ("arrived"/"arrival"),
@@ -322,27 +321,19 @@ def about_question(
     return sum(hits.values()) / len(wanted)
 
 
-_CLAUSE_MIN = 4  # new content words that make a phrase a clause of its sentence
-
-
 def _wanted_words(question: str, phrase: str) -> list[str]:
-    """The question's words its answer's sentence must hold.
-
-    A clause (``_CLAUSE_MIN`` words the question lacks) is what its sentence says, not an echo, so its
-    words count: left out, the sentence held almost none of what remained ("describe what russia did
-    during its months of talks ..." refused its own answer: tenth sealed set y30). A description
-    question's words about the telling ("in what capacity is marzouk described") are never written
-    by the describing sentence (y57 was refused), nor is "what sort of" (y24)."""
+    """The question's words its answer's sentence must hold: not the phrase's own (an echo of the
+    question would match itself), and not, in a description question, the words about the telling
+    ("in what capacity is marzouk described": the describing sentence writes neither "capacity" nor
+    "described", and y57 was refused), nor "what sort of" (y24)."""
     question = _SORT_OF.sub(r"\1", question)
     own = set(content_words(phrase))
-    clause = len(own - set(content_words(question))) >= _CLAUSE_MIN
     telling = HOW_PUT if described_name(question) else frozenset()
-    words = [
+    return [
         w
         for w in dict.fromkeys(content_words(question))
-        if (clause or w not in own) and w not in GENERIC_WORDS and w not in telling
+        if w not in own and w not in GENERIC_WORDS and w not in telling
     ]
-    return words
 
 
 _SORT_OF = re.compile(r"\b(what|which) (?:sort|type|kind)s? of\b", re.I)
