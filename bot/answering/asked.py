@@ -13,6 +13,7 @@ import re
 
 from bot.answering.answertype import GENERIC_WORDS, HOW_PUT, matches_term
 from bot.answering.query import expected_kind
+from bot.answering.roleshapes import ANY_NAME, DESCRIBE, DESCRIBE_SHAPES, DESCRIBED_AS, IN_CAPACITY, ROLE
 from bot.language.lexicon import STOPWORDS
 from bot.language.text import content_words, key_terms, normalise, stem
 
@@ -124,60 +125,6 @@ def asks_for_a_thing(question: str) -> bool:
     return asks_for_a_name(question) or expected_kind(question) in TYPED_KINDS
 
 
-_ROLE = r"(?:job(?: title)?|role|position|title|post|office|profession|occupation|capacity|function|rank)"
-_ROLES = rf"(?:{_ROLE}|job titles|jobs|roles|positions|titles|posts|offices|professions|occupations|functions|ranks)"
-_POSTS = r"(?:job(?: title)?|title|post|office|profession|occupation|rank)s?"
-_CAP_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?"
-_ANY_NAME = r"[\w'’.-]+(?: [\w'’.-]+){0,3}?"
-_NOW = r"(?:\s+(?:here|now|currently|today|in\s+(?:the\s+)?(?:article|report|story|text)))?"
-_HOLD = r"(?:hold|have|occupy|fill|serve in|carry)"
-_KIND = r"(?:(?!(?:is|was|are|were|does|did|do)\b)[\w'’-]+ ){0,2}?"  # "what government post", "official role"
-# Before a possessive's post only words that qualify a post: "zakharova's official job", not
-# "Israel's official position" (a stance) or "Qatar's mediating role" (a part).
-_POST_ADJ = r"(?:(?:official|current|full|formal|exact|present|actual|diplomatic|government) ){0,2}"
-_DESCRIBE = re.compile(
-    r"^\W*(?i:who|what) (?:is|was|are|were) ([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*?)(?:['’]s (?i:job|role|"
-    r"position|title|post|profession|occupation))?\W*$"
-)
-# The same question in other shapes ("Simona Halperin holds what post?", "In what capacity does Maria
-# Zakharova speak here?", "What positions does Mikhail Bogdanov hold?"), typed in lower case too.
-_DESCRIBE_SHAPES = [
-    re.compile(p, re.I)
-    for p in (
-        rf"^\W*what(?:['’]s| is| was| are| were) (?P<name>{_ANY_NAME})['’]s? {_POST_ADJ}(?P<role>{_ROLES})\W*$",
-        # not "the position of Russia on ...", "the role of Russia": a stance or a part, not a post
-        rf"^\W*what (?:is|was|are|were) (?:the )?(?P<role>{_POSTS}) (?:of|held by) (?P<name>{_ANY_NAME})\W*$",
-        rf"^\W*(?:what|which) {_KIND}(?P<role>{_ROLES}) (?:does|did|do) (?P<name>{_ANY_NAME}) {_HOLD}{_NOW}\W*$",
-        rf"^\W*(?P<name>{_ANY_NAME}) (?:holds?|has|had|held|occupies|occupied|fills|filled) (?:what|which) "
-        rf"{_KIND}(?P<role>{_ROLES}){_NOW}\W*$",
-        rf"^\W*(?P<name>{_ANY_NAME}) (?:is|was|serves?|served|acts?|acted|speaks?|spoke|works?|worked|"
-        rf"appears?|appeared) (?:in|as) (?:what|which) {_KIND}(?P<role>{_ROLES}){_NOW}\W*$",
-        rf"^\W*(?P<name>{_ANY_NAME}) (?:serves?|served|acts?|acted|works?|worked) as what{_NOW}\W*$",
-        rf"^\W*(?P<name>{_ANY_NAME})['’]s? (?P<role>{_ROLES}) (?:is|was|are|were) (?:what|which)\W*$",
-        rf"^\W*(?P<name>{_ANY_NAME})['’]s {_POST_ADJ}(?P<role>{_POSTS})\W*$",  # "mikhail bogdanov's job titles"
-        rf"^\W*in (?:what|which) (?P<role>{_ROLES}) (?:does|did|is|was|has|had) (?P<name>{_ANY_NAME}) "
-        r"(?:speak|spoke|talk|comment|act|serve|appear|meet|attend|write|sign|travel|visit|say|work|describ|"
-        r"mention|name|list|identif|present|cite|introduc|refer|quot)\w*\b.*$",
-    )
-]
-_IN_CAPACITY = re.compile(
-    rf"^\W*in (?:what|which) (?P<role>{_ROLES}) (?:does|did|is|was|has|had) (?P<name>{_CAP_NAME}) [a-z].*$"
-)
-# The description itself asked ("Abu Marzouk is described in the article as what", "What is Yaffa Adar
-# known as?", "How does the article describe Yaffa Adar?"), and "who is simona halperin" in lower case.
-_CALLED = r"(?:described|referred to|identified|characteri[sz]ed|portrayed|presented|labell?ed|termed|dubbed|called|known)"
-_CALL = r"(?:describe|refer to|identify|characteri[sz]e|portray|present|label|term|call)"
-_BY = r"(?: by [\w'’.-]+(?: [\w'’.-]+){0,2}?)?"  # "... described by Zakharova as what"
-_DESCRIBED_AS = [
-    re.compile(p, re.I)
-    for p in (
-        rf"^\W*(?P<name>{_ANY_NAME}) (?:is|was|are|were|gets|got) {_CALLED}{_BY} as (?:what|who|how)\W*$",
-        rf"^\W*(?:what|how) (?:is|was|are|were) (?P<name>{_ANY_NAME}) {_CALLED}(?: as)?{_BY}\W*$",
-        rf"^\W*(?:how|what) (?:does|did|do) (?:the |this )?[\w'’.-]+(?: [\w'’.-]+){{0,2}}? {_CALL} "
-        rf"(?P<name>{_ANY_NAME})(?: as)?\W*$",
-        r"^\W*who (?:is|was) (?P<name>[\w'’.-]+(?: [\w'’.-]+){1,2})\W*$",  # capitalised: ``_DESCRIBE``
-    )
-]
 # Words that make "who is X" ask for a name by its role ("who is israeli envoy", "who was released").
 _ROLE_NOUNS = frozenset(
     """president minister ministry foreign deputy spokeswoman spokesman spokesperson ambassador envoy
@@ -187,7 +134,7 @@ _ROLE_NOUNS = frozenset(
     grandmother grandfather relative member man woman""".split()  # noqa: SIM905
 )
 # "mikhail bogdanov - what positions does he hold", "Halperin: what is her title?"
-_NAME_THEN_QUESTION = re.compile(rf"^\W*({_ANY_NAME})\s*(?:\s[-–—]|:|,)\s*(.+)$")
+_NAME_THEN_QUESTION = re.compile(rf"^\W*({ANY_NAME})\s*(?:\s[-–—]|:|,)\s*(.+)$")
 _PRONOUNS = re.compile(r"\b(?:(he|she|they|him|them)|(his|her|their))\b", re.I)
 _NOT_A_NAME = frozenset(
     "he she it they him her them his its their this that these those the a an who what which".split()  # noqa: SIM905
@@ -215,19 +162,19 @@ def asks_for_several_roles(question: str) -> bool:
 def _description(question: str) -> tuple[str, bool] | None:
     """The described name, and whether the question asks for its roles in the plural."""
     q = _POLITE.sub("", without_attribution(question.strip()))  # "..., per the report", "..., please"
-    m = _DESCRIBE.match(q)
+    m = DESCRIBE.match(q)
     if m:
         return m.group(1), False
-    for pattern in [*_DESCRIBE_SHAPES, _IN_CAPACITY]:
+    for pattern in [*DESCRIBE_SHAPES, IN_CAPACITY]:
         m = pattern.match(q)
         if m and _a_name(m.group("name")):
             role = m.groupdict().get("role") or "role"
             # "what other title does he hold": every post written, the one already given among them
             other = re.search(r"\b(?:other|another)\b", q, re.I) is not None
-            return m.group("name"), other or not re.fullmatch(_ROLE, role, re.I)
+            return m.group("name"), other or not re.fullmatch(ROLE, role, re.I)
     plain = without_attribution(question.strip(), in_text=False)  # keeps "does the article describe"
     for text in dict.fromkeys((q, plain)):
-        for pattern in _DESCRIBED_AS:
+        for pattern in DESCRIBED_AS:
             m = pattern.match(text)
             if m and _a_name(m.group("name")) and not _role_like(m.group("name")):
                 return m.group("name"), False
