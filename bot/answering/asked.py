@@ -10,6 +10,7 @@ role's words, in a sentence about the question, and is more than a speaker ("Zak
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.answering.answertype import GENERIC_WORDS, HOW_PUT, matches_term
 from bot.answering.query import expected_kind
@@ -159,8 +160,11 @@ def asks_for_several_roles(question: str) -> bool:
     return bool(found and found[1])
 
 
+@lru_cache(maxsize=256)
 def _description(question: str) -> tuple[str, bool] | None:
-    """The described name, and whether the question asks for its roles in the plural."""
+    """The described name, and whether the question asks for its roles in the plural. Cached: since
+    ``about_question`` asks it of the same question for every sentence it weighs, a dozen patterns
+    would run again per sentence."""
     q = _POLITE.sub("", without_attribution(question.strip()))  # "..., per the report", "..., please"
     m = DESCRIBE.match(q)
     if m:

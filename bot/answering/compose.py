@@ -186,10 +186,10 @@ def _who_did(q: str, phrase: str) -> str | None:
     subject, verb, rest = m.group(1).strip(), m.group(2), m.group(3)
     if rest and not _PLACE_OR_TIME.match(rest):
         return None
-    past = _past(verb)
-    if phrase.split(" ", 1)[0].lower() in {verb, past}:
+    past, first = _past(verb), phrase.split(" ", 1)[0].lower()
+    if first in {verb, past}:
         phrase, past = phrase[:1].lower() + phrase[1:], ""  # "met with X": the verb is the phrase's own
-    elif phrase.split(" ", 1)[0].lower() in _PREPOSITIONS:
+    elif first in _PREPOSITIONS:
         return None
     return " ".join(x for x in (subject[:1].upper() + subject[1:], past, phrase, rest) if x)
 

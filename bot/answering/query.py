@@ -60,7 +60,7 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
         "name",
         re.compile(
             r"^\W*(?:who|whom|whose)\b|\bwho (?:is|was|are|were)\b|^\W*name (?:one|a|an|any)\b|"
-            r"\bwhat (?:is|was|are|were) (?:the )?names? of\b|\b(?:by|to|with|from)? ?whom?\W*$",
+            r"\bwhat (?:is|was|are|were) (?:the )?names? of\b|\bwhom?\W*$",
             re.I,
         ),
     ),
