@@ -75,6 +75,9 @@ def test_a_question_still_pointing_back_gets_its_person_when_the_model_gives_no_
     history = _turn(
         "Who is Abu Marzouk?", "Abu Marzouk is a senior Hamas political leader; he arrived in Moscow."
     )
+    # the answer names the place too, so "there" is resolved by rule as well
+    assert rewrite_question("Who did he meet there?", history, model) == "Who did Abu Marzouk meet in Moscow?"
+    history = _turn("Who is Abu Marzouk?", "Abu Marzouk is a senior Hamas political leader.")
     assert rewrite_question("Who did he meet there?", history, model) == "Who did Abu Marzouk meet there?"
 
 
@@ -107,3 +110,138 @@ def test_a_person_pointed_at_by_a_noun_is_the_one_person_of_the_last_answer() ->
     said = _turn("Who spoke for the ministry?", "Maria Zakharova [1].")
     assert "Who spoke" in rewrite_question("Did she confirm that minister Lavrov would attend?", said, None)
     assert "Who spoke" in rewrite_question("When did she say that?", said, None)
+
+
+# --- every pointer resolved by rule (bot.answering.referents) -------------------------------------
+_NAMES = ["Abu Marzouk", "Moscow", "Maxim Kharkin", "Zakharova", "Simona Halperin", "Mikhail Bogdanov"]
+
+
+def _names_for(text: str) -> list[str]:
+    return _NAMES
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "follow_up", "expected"),
+    [
+        # the answer names no person: the question's person, its case restored from the sources
+        (
+            "who is maxim kharkin",
+            "A Donbass native held in Gaza [1].",
+            "how old is he",
+            "how old is Maxim Kharkin",
+        ),
+        # "he" is the question's person, "there" the question's place
+        (
+            "when did abu marzouk arrive in moscow?",
+            "On February 3 [1].",
+            "who was he there to meet",
+            "who was Abu Marzouk in Moscow to meet",
+        ),
+        # "them" is the answer's list
+        (
+            "Who was freed in November 2023?",
+            "Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar [1].",
+            "where were they held",
+            "where were Yelena Trufanova, Irina Tatti, Ron Krivoy and Yaffa Adar held",
+        ),
+        # "they": the answer's one person with the question's
+        (
+            "Who did Abu Marzouk meet in Moscow?",
+            "Deputy Foreign Minister Mikhail Bogdanov [1].",
+            "what did they agree on",
+            "what did Abu Marzouk and Mikhail Bogdanov agree on",
+        ),
+        # "then" is the answer's time, with the preposition it takes
+        ("when was the pause?", "In November 2023 [1].", "who got out then", "who got out in November 2023"),
+        (
+            "when did he arrive?",
+            "On February 3 [1].",
+            "who met him then",
+            "who met Abu Marzouk on February 3",
+        ),
+        (
+            "when was the pause?",
+            "In November 2023 [1].",
+            "who was held before then",
+            "who was held before November 2023",
+        ),
+        # "him" points back too; a title is not part of the name
+        (
+            "Who is Mikhail Bogdanov?",
+            "Russia's Deputy Foreign Minister and the special representative for the Middle East [1].",
+            "who came to moscow to meet him",
+            "who came to moscow to meet Mikhail Bogdanov",
+        ),
+    ],
+)
+def test_every_pointer_named_by_the_last_turn_is_replaced(
+    question: str, answer: str, follow_up: str, expected: str
+) -> None:
+    history = _turn(question, answer)
+    if "he arrive" in question:
+        history = _turn("Which Hamas leader came?", "Abu Marzouk [1].") + history
+    assert rewrite_question(follow_up, history, None, _names_for) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "follow_up"),
+    [
+        ("Yaffa Adar and Ron Krivoy [1].", "how long had she been held"),  # which of the two?
+        ("Maria Zakharova [1].", "what did she say about that release"),  # "that release": no rule names it
+        ("Maria Zakharova [1].", "did she criticise him"),  # two people, one named
+        ("Maria Zakharova [1].", "is it true"),
+        # one chosen among the listed: naming them all in the question reads as what it knows
+        ("Yaffa Adar and Ron Krivoy [1].", "which of them is a holocaust survivor"),
+        ("The corpus does not say.", "who came then"),  # no time named
+        ("The corpus does not say.", "who was there"),  # no place named
+    ],
+)
+def test_a_pointer_no_rule_can_name_leaves_the_old_rewrite(answer: str, follow_up: str) -> None:
+    history = _turn("Who spoke?", answer)
+    assert rewrite_question(follow_up, history, None) == f"Who spoke? {follow_up}"
+
+
+def test_no_place_no_date_no_title_counts_as_a_person() -> None:
+    from bot.answering.referents import people, read_turn
+
+    assert people("A Donbass native whom Zakharova counts among its compatriots") == []
+    assert people("On February 3 he met the envoy for the Middle East and African countries") == []
+    assert people("Russian Foreign Ministry Spokeswoman Maria Zakharova said") == ["Maria Zakharova"]
+    turn = read_turn("was there a deal?", "There was, in Gaza Strip talks at Russia's request [1].")
+    assert turn.where == "in Gaza Strip"  # not "at Russia's request"
+    # "is there" is not a place pointer: nothing to resolve
+    assert rewrite_question("is there a date?", _turn("Who?", "Abu Marzouk, in Moscow [1]."), None) == (
+        "Who? is there a date?"
+    )
+
+
+def test_a_turn_typed_in_lower_case_asks_the_sources_for_its_names_once() -> None:
+    asked: list[str] = []
+
+    def names_for(text: str) -> list[str]:
+        asked.append(text)
+        return _NAMES
+
+    history = _turn("who is simona halperin", "She is Israel's ambassador to Moscow [1].")
+    rewritten = rewrite_question("what did zakharova say of her view", history, None, names_for)
+    assert rewritten == "what did zakharova say of Simona Halperin's view"
+    assert asked == ["who is simona halperin"]
+    asked.clear()  # a turn written with its capitals needs no lookup
+    rewrite_question(
+        "what did Zakharova say of her view", _turn("Who is Simona Halperin?", "Her [1]."), None, names_for
+    )
+    assert asked == []
+
+
+def test_who_was_he_asks_for_an_object_not_the_subject() -> None:
+    # eleventh sealed set z29: "Zakharova was he there to meet [1]."
+    from bot.answering.asked import asks_for_several
+    from bot.answering.compose import compose
+
+    assert compose("who was he there to meet", "Mikhail Bogdanov") == "Mikhail Bogdanov."
+    # nor a list: one person met is asked (the sentence's other names were added to it)
+    assert not asks_for_several("who was he there to meet") and asks_for_several("Who was released?")
+    assert (
+        compose("Who was released in November 2023", "Irina Tatti")
+        == "Irina Tatti was released in November 2023."
+    )

@@ -98,7 +98,8 @@ def asks_for_several(question: str) -> bool:
     q = question.lower()
     return bool(
         re.match(r"^\W*(?:name|list)\b", q)
-        or re.match(r"^\W*who (?:was|were|else|have|has)\b", q)
+        # not "who was he there to meet": the subject is "he", one person met is asked
+        or re.match(r"^\W*who (?:was|were|else|have|has)\b(?!\s+(?:he|she|it|they|we|i|you)\b)", q)
         or re.search(r"\bwho else\b", q)
         or re.match(r"^\W*(?:which|what) (?:[\w'’-]+ ){0,3}?[\w'’-]+s (?:were|are|have|did)\b", q)
         or re.search(r"\bwhich (?:people|persons|hostages|relatives|officials|countries|ones)\b", q)

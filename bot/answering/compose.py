@@ -60,6 +60,7 @@ def compose(question: str, phrase: str) -> str:
 _COMPOUND = re.compile(r"(?:,|\band\b|;)\s*(?:who|whom|what|when|where|why|which|how)\b|\?\s*\S", re.I)
 
 
+_PERSONAL = frozenset("he she it they we i you".split())  # noqa: SIM905
 _SUBJECTS = frozenset("the a an he she it they we i you his her their its this that these those".split())  # noqa: SIM905
 
 
@@ -156,6 +157,8 @@ def _subject_question(q: str, phrase: str) -> str | None:
     first, _, tail = rest.partition(" ")
     if first.lower() in {"did", "does", "do", "will", "would", "can", "could"}:
         return None  # "Who did X meet" asks for an object: ``_who_did`` builds around it
+    if first.lower() in _BE and tail.split(" ", 1)[0].lower() in _PERSONAL:
+        return None  # "Who was he there to meet": the subject is "he", an object is asked
     if first.lower() in _BE and _restates(tail, phrase):
         return None  # "Who is Israel's ambassador in Moscow": "Ambassador to Moscow Simona Halperin" says it
     return f"{phrase} {_agree(first, phrase)} {tail}".strip()
