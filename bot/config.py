@@ -116,10 +116,6 @@ class Config:
     # When the model's phrase from those sentences fails its checks (or it does not know), how many
     # more readings of the next best unread sentences it gets before the answer is quoted or refused.
     second_looks: int = 0
-    # 1: when that phrase fails for a "what"/"why" question, the model chooses the answering clause
-    # among the clauses of the sentences it read, or says it does not know (a refusal), instead of
-    # the best sentence being quoted whole (bot.answering.clauses).
-    quote_clauses: int = 0
     # "compose": the model copies the answering phrase, a template makes the cited sentence (the
     # bundled small models); "generate": the model writes sentences, each kept only if a passage
     # supports it (larger models, which write checkable sentences). See bot.answer.
@@ -226,8 +222,8 @@ class Config:
             raise ConfigError("BOT_LLM_FLASH_ATTN and BOT_LLM_PREFIX_CACHE must be 0 or 1")
         if not 0 <= self.second_looks <= 3:
             raise ConfigError("BOT_SECOND_LOOKS must be between 0 and 3")
-        if self.choose_names not in (0, 1) or self.quote_clauses not in (0, 1):
-            raise ConfigError("BOT_CHOOSE_NAMES and BOT_QUOTE_CLAUSES must be 0 or 1")
+        if self.choose_names not in (0, 1):
+            raise ConfigError("BOT_CHOOSE_NAMES must be 0 or 1")
         if self.llm_choose not in ("greedy", "likelihood"):
             raise ConfigError("BOT_LLM_CHOOSE must be greedy or likelihood")
         if self.llm_quant and self.llm_quant not in LLM_QUANTS:

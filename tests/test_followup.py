@@ -245,3 +245,18 @@ def test_who_was_he_asks_for_an_object_not_the_subject() -> None:
         compose("Who was released in November 2023", "Irina Tatti")
         == "Irina Tatti was released in November 2023."
     )
+
+
+def test_a_place_a_date_or_an_article_never_joins_a_list_of_people() -> None:
+    """ "Abu Marzouk, Middle East and Mikhail Bogdanov" was composed as the people a sentence names."""
+    from bot.answering.candidates import people_in
+
+    sentence = (
+        "Zakharova cited senior Hamas political leader Abu Marzouk on February 3 upon his arrival in Moscow "
+        "for a meeting with the special representative for the Middle East and African countries, Deputy "
+        "Foreign Minister Mikhail Bogdanov."
+    )
+    assert people_in(sentence) == ["Abu Marzouk", "Mikhail Bogdanov"]
+    assert people_in("A Donbass native. On February 3 Yelena Trufanova left the Gaza Strip.") == [
+        "Yelena Trufanova"
+    ]

@@ -22,7 +22,6 @@ from bot.answering.answertype import why_not_an_answer
 from bot.answering.asked import TYPED_KINDS, asks_for_a_name, asks_for_a_thing
 from bot.answering.candidates import candidates
 from bot.answering.cite import CitationChecker, is_refusal
-from bot.answering.clauses import choose_clause, passages_text
 from bot.answering.compose import compose, ends_in_abbreviation
 from bot.answering.compound import join_answers, split_question
 from bot.answering.excerpts import Excerpt, SentenceScorer, select_excerpts
@@ -245,27 +244,9 @@ class Answerer:
             yield Event("answer", answer=answer)
             return
         if span is None:
-            clause = self._clause(answer, q, passages, first, t0) if self.config.quote_clauses else None
-            yield Event("answer", answer=clause or self._extractive(answer, q, t0))
+            yield Event("answer", answer=self._extractive(answer, q, t0))
             return
         yield Event("answer", answer=self._composed(answer, q, span, passages, mode, t0))
-
-    def _clause(
-        self, answer: Answer, q: Query, passages: list[Passage], excerpts: list[Excerpt], t0: float
-    ) -> Answer | None:
-        """The clause the model chooses among those it read; a refusal when it does not know; None
-        (quote the best sentence) when none is offered or the chosen one fails its checks."""
-        assert self.llm is not None
-        pick = choose_clause(self.llm, q, passages, excerpts, self.config.llm_max_tokens)
-        if pick == DONT_KNOW:
-            answer.notes.append("no clause of what it read answers it: the model said it does not know")
-            return self._refuse(answer, t0, "No verified answer: the model said it does not know.")
-        if not isinstance(pick, Citation) or _not_an_answer(q, passages_text(pick), passages):
-            return None
-        answer.notes.append("the clause the model chose among those of the sentences it read")
-        answer.text, answer.citations, answer.mode = f"“{passages_text(pick)}” [1]", [pick], "extractive"
-        answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
-        return answer
 
     def _byline(self, q: Query, passages: list[Passage]) -> Span | None:
         """Checked before the support gate: "On what date was the TASS report published?" shares

@@ -159,13 +159,31 @@ _STARTERS = frozenset(
 )
 
 
+# Words that make a capitalised run a place, a body or a date, not a person: "Abu Marzouk, Middle
+# East and Mikhail Bogdanov" was composed as a list of the people a sentence names.
+NOT_PEOPLE = (
+    frozenset(
+        """east west north south middle strip bank sea gulf ocean river island islands republic kingdom
+    union states nations city county region province district ministry embassy council assembly
+    parliament party movement agency news press times post government court army forces""".split()  # noqa: SIM905
+    )
+    | frozenset(MONTH_NAMES)
+    | frozenset(WEEKDAYS)
+)
+
+
 def person_like(name: str) -> bool:
-    """Two or three capitalised words, none a title or demonym, not a possessive: "Irina Tatti"."""
+    """Two or three capitalised words, none a title, demonym, place word or month, not a possessive,
+    not opened by an article or a preposition ("A Donbass native", "On February 3"): "Irina Tatti"."""
     tokens = name.split()
     return (
         2 <= len(tokens) <= 3
         and not name.endswith(("'s", "’s"))
-        and not any(normalise(t) in TITLE_WORDS or is_demonym(t) for t in tokens)
+        and normalise(tokens[0]) not in _STARTERS
+        and not any(
+            normalise(t) in TITLE_WORDS or is_demonym(t) or normalise(t).removesuffix("'s") in NOT_PEOPLE
+            for t in tokens
+        )
     )
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from bot.answering.answertype import may_hold_answer, supplies_kind
 from bot.answering.asked import asks_for_several
+from bot.answering.clauses import answer_part
 from bot.answering.excerpts import MIN_WORDS
 from bot.answering.extract import byline
 from bot.answering.predicate import says_predicate
@@ -171,9 +172,9 @@ def best_clause(sentence: str, question: Query | str, max_chars: int = CLAUSE_CH
     A 400-character sentence pasted as an answer is a search result; the clause that answers is
     the answer, and the cited sentence around it stays highlighted in the source.
     """
-    if len(sentence) <= max_chars:
-        return sentence
     query = Query.of(question)
+    if len(sentence) <= max_chars:
+        return answer_part(sentence, query.text)
     cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence)] + [len(sentence)]
     q_words = query.words
     best: tuple[float, int, int] | None = None

@@ -24,12 +24,6 @@ from bot.language.lexicon import MONTH_NAMES, STOPWORDS, WEEKDAYS, is_demonym
 from bot.language.text import CITATION_MARKERS
 
 _LEADING = frozenset("the a an on in at to from for by of and or as but after before since".split())  # noqa: SIM905
-# Words that make a capitalised run a place or a body, not a person ("Middle East", "Gaza Strip").
-_NOT_PEOPLE = frozenset(
-    """east west north south middle strip bank sea gulf ocean river island islands republic kingdom
-    union states nations city county region province district ministry embassy council assembly
-    parliament party movement agency news press times post government court army forces""".split()  # noqa: SIM905
-)
 _CALENDAR = frozenset(MONTH_NAMES) | frozenset(WEEKDAYS)
 _MONTH = "|".join(m.capitalize() for m in MONTH_NAMES)
 _TIME = re.compile(
@@ -79,13 +73,7 @@ def people(text: str) -> list[str]:
         while tokens and (tokens[0].lower() in _LEADING | TITLE_WORDS or is_demonym(tokens[0])):
             tokens = tokens[1:]
         name = " ".join(tokens)
-        if (
-            person_like(name)
-            and not any(
-                t.lower().removesuffix("'s").removesuffix("’s") in _NOT_PEOPLE | _CALENDAR for t in tokens
-            )
-            and name not in found
-        ):
+        if person_like(name) and name not in found:
             found.append(name)
     return found
 
