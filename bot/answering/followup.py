@@ -86,7 +86,8 @@ def _last_turn(history: list[Message], names_for: Callable[[str], Iterable[str]]
     arrive?" / "On February 3" names no one: "he" is still the one before)."""
     asked = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
     said = [m["content"] for m in history if m.get("role") == "assistant" and m.get("content")]
-    turns = list(zip(asked, said, strict=False))[::-1] or [((asked or [""])[-1], "")]
+    # the last three turns at most: each typed in lower case costs a search for its names
+    turns = list(zip(asked, said, strict=False))[::-1][:3] or [((asked or [""])[-1], "")]
     last = None
     for question, answer in turns:
         typed_lower = not re.search(r"(?<!^)[A-Z]", question.strip())
