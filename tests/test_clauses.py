@@ -46,10 +46,10 @@ def test_a_short_or_unrelated_sentence_stays_whole(sentence: str, question: str)
 
 
 ARTICLE = """---
-id: riverside-tram
-title: Riverside tram line to the airport
-source: Riverside Herald
-published: 2024-03-10
+id: riverside-tram-vote
+title: Council backs airport tram
+source: Valley Courier
+published: 2024-03-06
 ---
 RIVERSIDE, March 10. The Riverside city council approved the tram line to the airport after years of debate.
 Council members who approved the tram line to the airport on Tuesday evening said the new link would ease traffic for commuters on the ring road every morning.

@@ -48,6 +48,9 @@ def passages() -> list[Passage]:
         ("What network broke the story on Halperin?", "TASS"),
         ("When did TASS carry the story on Halperin?", "February 10, 2025"),
         ("When was the story on Halperin put out?", "February 10, 2025"),
+        # twelfth sealed set (read after its scoring): a report that came out, a dateline that gives
+        ("on what date did the piece on halperin come out", "February 10, 2025"),
+        ("When did the story about Zakharova first appear?", "February 10, 2025"),
     ],
 )
 def test_source_and_date_come_from_the_article(question: str, expected: str) -> None:
@@ -148,11 +151,16 @@ def test_the_bot_answers_without_asking_the_model(tmp_path: Path) -> None:
 def test_a_question_without_names_needs_the_article_s_subject_words() -> None:
     assert reporting_span(Query.build("Which agency reported the hostage releases?"), passages()) is not None
     assert reporting_span(Query.build("Which agency reported the earthquake damage?"), passages()) is None
+    assert reporting_span(Query.build("When did the hostages come out?"), passages()) is None
 
 
 @pytest.mark.parametrize(
     "question",
-    ["Which city is the report on Halperin datelined?", "Where was the story about Zakharova filed from?"],
+    [
+        "Which city is the report on Halperin datelined?",
+        "Where was the story about Zakharova filed from?",
+        "What city is given in the dateline",  # no name: the words about the report alone
+    ],
 )
 def test_the_dateline_place_comes_from_the_article(question: str) -> None:
     span = reporting_span(Query.build(question), passages())

@@ -32,6 +32,7 @@ def about_reporting(question: str) -> bool:
 
 
 _REPORT_NOUN = r"(?:report|article|story|piece|dispatch|item|text|news|excerpt|coverage)s?"
+_ON_WHAT = r"(?:\s+(?:on|about|of)\s+(?:the\s+)?[\w'’-]+)?"  # "the story on Halperin"
 _REPORTING_QUESTION = re.compile(
     r"\b(?:report\w*|publish\w*|publication|agency|outlet|newspaper|wrote|written|byline|dateline|news source|"
     r"(?:news|wire|press) service|wire)\b|"
@@ -39,7 +40,9 @@ _REPORTING_QUESTION = re.compile(
     r"\b(?:carr(?:y|ies|ied|ying)|ran|runs?|running|put(?:s|ting)? out|broke|break(?:s|ing)?)\s+"
     rf"(?:the |this |that |its |their |a |an )?(?:[\w'’-]+\s+)?{_REPORT_NOUN}\b|"
     rf"\b{_REPORT_NOUN}(?:\s+(?:on|about|of)\s+(?:the\s+)?[\w'’-]+)?\s+(?:was |were |is |first )?"
-    rf"(?:carried|run|put out|broken)\b|\bdate\s+of\s+(?:the |this |that )?{_REPORT_NOUN}\b",
+    rf"(?:carried|run|put out|broken)\b|\bdate\s+of\s+(?:the |this |that )?{_REPORT_NOUN}\b|"
+    # "on what date did the piece come out", "when did the story first appear"
+    rf"\b{_REPORT_NOUN}{_ON_WHAT}\s+(?:first\s+)?(?:(?:c[oa]me|comes|coming|went|go|goes)\s+out|appear(?:s|ed)?)\b",
     re.I,
 )
 
@@ -99,7 +102,8 @@ def asks_for_several(question: str) -> bool:
     return bool(
         re.match(r"^\W*(?:name|list)\b", q)
         # not "who was he there to meet": the subject is "he", one person met is asked
-        or re.match(r"^\W*who (?:was|were|else|have|has)\b(?!\s+(?:he|she|it|they|we|i|you)\b)", q)
+        or re.match(r"^\W*who (?:were|else|have|has)\b", q)
+        or re.match(r"^\W*who was\b(?!\s+(?:he|she|it|i|you)\b)", q)
         or re.search(r"\bwho else\b", q)
         or re.match(r"^\W*(?:which|what) (?:[\w'’-]+ ){0,3}?[\w'’-]+s (?:were|are|have|did)\b", q)
         or re.search(r"\bwhich (?:people|persons|hostages|relatives|officials|countries|ones)\b", q)

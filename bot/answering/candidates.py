@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.answering.asked import RELEVANT_MIN, about_question, about_reporting
 from bot.answering.extract import byline
 from bot.answering.predicate import asked_predicate, says_predicate
-from bot.language.lexicon import MONTH_NAMES, STOPWORDS, WEEKDAYS, is_demonym
+from bot.language.lexicon import AMBIGUOUS_MONTHS, MONTH_NAMES, STOPWORDS, WEEKDAYS, is_demonym
 from bot.language.text import normalise, split_sentences
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def _names(sentence: str) -> list[str]:
         if at_start and len(tokens) == 1 and normalise(tokens[0]) in _STARTERS:
             continue
         core = tokens[:]
-        while len(core) > 1 and (normalise(core[0]) in TITLE_WORDS or is_demonym(core[0])):
+        while len(core) > 1 and (normalise(core[0]) in TITLE_WORDS | _STARTERS or is_demonym(core[0])):
             core = core[1:]
         for variant in (" ".join(tokens), " ".join(core)):
             if variant and normalise(variant) not in _STARTERS and variant not in found:
@@ -167,7 +167,7 @@ NOT_PEOPLE = (
     union states nations city county region province district ministry embassy council assembly
     parliament party movement agency news press times post government court army forces""".split()  # noqa: SIM905
     )
-    | frozenset(MONTH_NAMES)
+    | (frozenset(MONTH_NAMES) - AMBIGUOUS_MONTHS)  # "May Golan" is a person
     | frozenset(WEEKDAYS)
 )
 

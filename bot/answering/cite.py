@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.answertype import may_hold_answer, supplies_kind
-from bot.answering.asked import asks_for_several
+from bot.answering.asked import asks_for_a_thing, asks_for_several
 from bot.answering.clauses import answer_part
 from bot.answering.excerpts import MIN_WORDS
 from bot.answering.extract import byline
@@ -174,7 +174,9 @@ def best_clause(sentence: str, question: Query | str, max_chars: int = CLAUSE_CH
     """
     query = Query.of(question)
     if len(sentence) <= max_chars:
-        return answer_part(sentence, query.text)
+        # a name, date, number or place asked: the part after the question's words may have lost it
+        # ("who did hamas release on friday" kept "After weeks of negotiations ..."); why/what: cut
+        return sentence if asks_for_a_thing(query.text) else answer_part(sentence, query.text)
     cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence)] + [len(sentence)]
     q_words = query.words
     best: tuple[float, int, int] | None = None

@@ -84,34 +84,49 @@ def source_names(retriever: Retriever, as_of: date | None, date_aware: bool, tex
 def _last_turn(history: list[Message], names_for: Callable[[str], Iterable[str]] | None) -> Referents:
     """The last turn's referents; its people from an earlier turn when it names none ("when did he
     arrive?" / "On February 3" names no one: "he" is still the one before)."""
-    asked = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
-    said = [m["content"] for m in history if m.get("role") == "assistant" and m.get("content")]
-    # the last three turns at most: each typed in lower case costs a search for its names
-    turns = list(zip(asked, said, strict=False))[::-1][:3] or [((asked or [""])[-1], "")]
     last = None
-    for question, answer in turns:
-        typed_lower = not re.search(r"(?<!^)[A-Z]", question.strip())
-        names = names_for(question) if names_for is not None and typed_lower else ()
-        turn = read_turn(question, answer, names)
+    for question, answer in _turns(history)[::-1][:3]:  # each typed in lower case may cost a search
+        turn = read_turn(question, answer)
+        if (
+            names_for is not None
+            and not turn.answer_people
+            and not re.search(r"(?<!^)[A-Z]", question.strip())
+        ):
+            turn = read_turn(question, answer, names_for(question))  # "who is maxim kharkin"
         if last is None:
             last = turn
         if turn.answer_people or turn.question_people:
             last.answer_people, last.question_people = turn.answer_people, turn.question_people
             break
-    assert last is not None
-    return last
+    return last or Referents()
+
+
+def _turns(history: list[Message]) -> list[tuple[str, str]]:
+    """(question, answer) pairs in order: each user message with the assistant message after it."""
+    pairs: list[tuple[str, str]] = []
+    for m in history:
+        content = m.get("content") or ""
+        if m.get("role") == "user" and content:
+            pairs.append((content, ""))
+        elif m.get("role") == "assistant" and pairs and not pairs[-1][1]:
+            pairs[-1] = (pairs[-1][0], content)
+    return pairs
 
 
 _HE, _SHE = re.compile(r"\b(he|him|his)\b", re.I), re.compile(r"\b(she|her|hers)\b", re.I)
 _GROUP = re.compile(r"\b(they|them)\b", re.I)
 # "which of them", "the first two of them": one chosen among the listed, which the question must
 # not name all of (each name it holds reads as what it already knows)
+_WHICH_OF_THEM = re.compile(r"^\W*(?:and\s+|so\s+)?which(?:\s+one)?\s+of\s+(?:them|those|these)\b", re.I)
 _PARTITIVE = re.compile(r"\bof (?:them|those|these)\b", re.I)
-_THEN = re.compile(r"\b(?:(since|before|after|until|by|from) )?then\b", re.I)
-# "there" as a place, not "is there ..." / "there were ..."
+# "then" as a time, not "then who ...", "if so, then ...", "the then minister", "then-ambassador"
+_THEN = re.compile(
+    r"(?<!^)(?<!\bthe )(?<!\bso, )\b(?:(since|before|after|until|by|from) )?then\b(?![-’'])", re.I
+)
+# "there" as a place, not "is there ...", "there were ...", "there's", "did there appear to be"
 _THERE = re.compile(
-    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\b(?:(in|to|at|from|near) )?there\b"
-    r"(?!\s+(?:is|are|was|were|be|been|has|have|had|will|would)\b)",
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bdid )\b(?:(in|to|at|from|near) )?there\b"
+    r"(?![’']s\b)(?!\s+(?:is|are|was|were|be|been|has|have|had|will|would|seem\w*|appear\w*|remain\w*|exist\w*)\b)",
     re.I,
 )
 _BLOCKING = re.compile(r"\b(that|this|it|its|their|those|these|theirs)\b", re.I)
@@ -120,8 +135,14 @@ _BLOCKING = re.compile(r"\b(that|this|it|its|their|those|these|theirs)\b", re.I)
 def resolve_pointers(question: str, turn: Referents) -> str | None:
     """The follow-up with every pointer replaced by what the last turn names, or None when one of
     them points at something no rule can name ("that release", "it") or at no one in particular."""
+    if len(turn.answer_people) >= 2 and (m := _WHICH_OF_THEM.match(question)):
+        # "which of them is a holocaust survivor" after a list: "who is a holocaust survivor" (the
+        # previous question in front was answered instead: "Ron Krivoy")
+        question = "who" + question[m.end() :]
+        if not _FOLLOWUP_HINT.search(question):
+            return question
     text = _PERSON_POINTER.sub(" PERSON ", question)
-    if _BLOCKING.search(text) or _PARTITIVE.search(text) or (_HE.search(text) and _SHE.search(text)):
+    if _BLOCKING.search(text) or _PARTITIVE.search(text) or _two_people(text):
         return None
     out, changed = question, False
     if _HE.search(text) or _SHE.search(text) or "PERSON" in text:
@@ -144,6 +165,13 @@ _MOTION = re.compile(
     r"\b(?:go|goes|went|gone|going|come|comes|came|coming|travel\w*|fl(?:y|ew|own)|head\w*|return\w*|move\w*)\s+$",
     re.I,
 )
+
+
+def _two_people(text: str) -> bool:
+    """ "did she criticise him", "did he thank him", "what did he tell them": pointers to two people,
+    whom one name cannot stand for."""
+    kinds = {w.lower() for w in re.findall(r"\b(?:he|she|him|they|them)\b", text, re.I)}
+    return len(kinds) >= 2 or bool(_HE.search(text) and _SHE.search(text))
 
 
 def _placed(m: re.Match[str], phrase: str) -> str:
@@ -185,7 +213,9 @@ def _model_rewrite(question: str, history: list[Message], llm: LLM) -> str | Non
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 # "her" before these is the person ("about her?", "did she meet her in"), otherwise a possessive.
 _AFTER_OBJECT = re.compile(
-    r"^\s*(?:$|[?.!,;:]|(?:in|on|at|about|to|from|with|for|by|and|or|as|after|before)\b)", re.I
+    r"^\s*(?:$|[?.!,;:]|(?:in|on|at|about|to|from|with|for|by|and|or|as|after|before|then|there|here|now|"
+    r"again|too|also|today|yesterday)\b)",
+    re.I,
 )
 
 
@@ -201,7 +231,7 @@ def resolve_person(
         return None
     if _points_elsewhere(_PERSON_POINTER.sub(" ", question), loosely=other_pointers):
         return None  # "When did she say that?": the name alone would not say what "that" is
-    if _HE.search(question) and _SHE.search(question):
+    if _two_people(question):
         return None  # "did she criticise him": two people, one name
     name = (turn or _last_turn(history, None)).person()
     return _name_person(question, name) if name else None

@@ -23,13 +23,25 @@ from bot.answering.candidates import NAME_RUN, TITLE_WORDS, join_names, person_l
 from bot.language.lexicon import MONTH_NAMES, STOPWORDS, WEEKDAYS, is_demonym
 from bot.language.text import CITATION_MARKERS
 
-_LEADING = frozenset("the a an on in at to from for by of and or as but after before since".split())  # noqa: SIM905
+# Words a capitalised run may open with that are not part of a name: "A Donbass native", "On February
+# 3", "Was Ron Krivoy freed?", "Which Hamas leader", "When Abu Marzouk arrived".
+_LEADING = frozenset(
+    """the a an on in at to from for by of and or as but after before since when while if so yet also
+    however meanwhile according this that these those his her their its was were is are did does do
+    can could has have had will would which what who whom whose where why how yes no""".split()  # noqa: SIM905
+)
 _CALENDAR = frozenset(MONTH_NAMES) | frozenset(WEEKDAYS)
 _MONTH = "|".join(m.capitalize() for m in MONTH_NAMES)
 _TIME = re.compile(
-    rf"\b(?:(in|on|during|since|by|until)\s+)?((?:early |late |mid-)?(?:(?:{_MONTH})(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?|(?:19|20)\d\d))\b"
+    rf"\b(?:((?i:in|on|during|since|by|until|before|after))\s+)?"
+    rf"((?:early |late |mid-)?(?:\d{{1,2}}\s+(?:{_MONTH})(?:\s+\d{{4}})?|(?:{_MONTH})(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?))\b"
+    # a year alone only after a preposition: "about 2000 people" is no time
+    rf"|\b((?i:in|during|since|by|until|before|after))\s+((?:19|20)\d\d)\b"
 )
-_PLACE = re.compile(r"\b(in|to|at|from)\s+((?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
+# "in Moscow", not "according to Zakharova"
+_PLACE = re.compile(
+    r"(?<!according )\b((?i:in|to|at|from))\s+((?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)"
+)
 
 
 @dataclass
@@ -55,12 +67,16 @@ class Referents:
 
 
 def recase(text: str, names: Iterable[str]) -> str:
-    """``text`` with each lower-case run that is one of ``names`` written as the name is written."""
-    for name in sorted(set(names), key=len, reverse=True):
-        if name.lower() in STOPWORDS or name.lower() in _CALENDAR or (name.isupper() and len(name) > 4):
-            continue  # a common word, or a dateline's "MOSCOW" (the text writes it "Moscow" too)
-        pattern = re.compile(rf"(?<![\w'’-]){re.escape(name.lower())}(?![\w-])")
-        text = pattern.sub(name, text)
+    """``text`` with each lower-case run that is one of ``names`` written as the name is written
+    (in mixed case when the sources write it both ways: "Moscow", not the dateline's "MOSCOW")."""
+    written: dict[str, str] = {}
+    for name in sorted(set(names), key=lambda n: (n.isupper(), n)):
+        low = name.lower()
+        dateline = name.isupper() and len(name) > 4  # "MOSCOW, February 10": not how it is written
+        if len(low) > 2 and low not in STOPWORDS and low not in _CALENDAR and not dateline:
+            written.setdefault(low, name)
+    for low in sorted(written, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w'’-]){re.escape(low)}(?![\w-])", written[low], text)
     return text
 
 
@@ -69,9 +85,16 @@ def people(text: str) -> list[str]:
     found: list[str] = []
     for m in NAME_RUN.finditer(text):
         tokens = m.group().split()
-        # "A Donbass native", "On February 3", "Deputy Foreign Minister Mikhail Bogdanov"
-        while tokens and (tokens[0].lower() in _LEADING | TITLE_WORDS or is_demonym(tokens[0])):
+        # "A Donbass native", "On February 3", "Deputy Foreign Minister Mikhail Bogdanov", "Russia's
+        # Deputy ...", "Hamas's Abu Marzouk"
+        while tokens and (
+            tokens[0].lower() in _LEADING | TITLE_WORDS
+            or is_demonym(tokens[0])
+            or tokens[0].endswith(("'s", "’s"))
+        ):
             tokens = tokens[1:]
+        if len(tokens) == 3 and re.search(r"\b(?:to|in|at|from|of)\s+$", text[: m.start()]):
+            tokens = tokens[1:]  # "Ambassador to Moscow Simona Halperin": the place ends the title
         name = " ".join(tokens)
         if person_like(name) and name not in found:
             found.append(name)
@@ -82,29 +105,38 @@ def read_turn(question: str, answer: str, names: Iterable[str] = ()) -> Referent
     """The referents of the last turn (``names``: how the sources write the names it may hold)."""
     names = list(names)
     question, answer = recase(question, names), recase(CITATION_MARKERS.sub("", answer), names)
-    return Referents(
-        people(answer), people(question), _when(answer) or _when(question), _where(answer) or _where(question)
-    )
+    found = Referents(people(answer), people(question), _when(answer) or _when(question))
+    named = {t for p in found.answer_people + found.question_people for t in p.split()}
+    found.where = _where(answer, named) or _where(question, named)
+    if found.where is None and re.match(r"^\W*where\b", question, re.I):
+        # "Where did Abu Marzouk arrive?" / "Moscow [1].": the bare place the answer gives
+        m = NAME_RUN.match(answer.strip())
+        if m and not people(m.group()) and m.group().lower() not in _CALENDAR:
+            found.where = f"in {m.group()}"
+    return found
 
 
 def _when(text: str) -> str | None:
     m = _TIME.search(text)
     if not m:
         return None
-    day = re.search(rf"(?:{_MONTH})\s+\d{{1,2}}(?!\d)", m.group(2))
-    prep = (m.group(1) or ("on" if day else "in")).lower()
-    return f"{prep} {m.group(2)}"
+    prep, phrase = (m.group(1), m.group(2)) if m.group(2) else (m.group(3), m.group(4))
+    day = re.search(rf"(?:{_MONTH})\s+\d{{1,2}}(?!\d)|\d{{1,2}}\s+(?:{_MONTH})", phrase)
+    return f"{(prep or ('on' if day else 'in')).lower()} {phrase}"
 
 
-def _where(text: str) -> str | None:
+def _where(text: str, named: set[str]) -> str | None:
+    """The last place written after a preposition: not a date, a person, a name of one of the
+    turn's people ("in Zakharova"), a possessive ("at Russia's request") or a demonym."""
     for m in reversed(list(_PLACE.finditer(text))):
         place = m.group(2)
-        words = [w.lower() for w in place.split()]
+        words = place.split()
         if (
-            words[0] not in _CALENDAR
+            words[0].lower() not in _CALENDAR
             and not people(place)
-            and not place.endswith(("'s", "’s"))  # "at Russia's request"
-            and not any(is_demonym(w) for w in place.split())  # "from the Israeli side"
+            and not set(words) & named
+            and not place.endswith(("'s", "’s"))
+            and not any(is_demonym(w) for w in words)
         ):
             return f"in {place}"  # "there" is "in Moscow", or "to Moscow" after a verb of motion
     return None

@@ -99,7 +99,8 @@ _REPORTING_WORDS = frozenset(
     """report reported reporting publish published publication wrote written write story article news
     agency outlet newspaper paper source media wire service broadcaster date day first dateline datelined
     filed sent city town place carry carried ran run put out broke break piece dispatch item press
-    network channel station website site""".split()  # noqa: SIM905
+    network channel station website site give given show shown name named list listed state stated
+    mention mentioned come came appear appeared""".split()  # noqa: SIM905
 )
 
 
