@@ -117,7 +117,6 @@ _HE, _SHE = re.compile(r"\b(he|him|his)\b", re.I), re.compile(r"\b(she|her|hers)
 _GROUP = re.compile(r"\b(they|them)\b", re.I)
 # "which of them", "the first two of them": one chosen among the listed, which the question must
 # not name all of (each name it holds reads as what it already knows)
-_WHICH_OF_THEM = re.compile(r"^\W*(?:and\s+|so\s+)?which(?:\s+one)?\s+of\s+(?:them|those|these)\b", re.I)
 _PARTITIVE = re.compile(r"\bof (?:them|those|these)\b", re.I)
 # "then" as a time, not "then who ...", "if so, then ...", "the then minister", "then-ambassador"
 _THEN = re.compile(
@@ -135,12 +134,6 @@ _BLOCKING = re.compile(r"\b(that|this|it|its|their|those|these|theirs)\b", re.I)
 def resolve_pointers(question: str, turn: Referents) -> str | None:
     """The follow-up with every pointer replaced by what the last turn names, or None when one of
     them points at something no rule can name ("that release", "it") or at no one in particular."""
-    if len(turn.answer_people) >= 2 and (m := _WHICH_OF_THEM.match(question)):
-        # "which of them is a holocaust survivor" after a list: "who is a holocaust survivor" (the
-        # previous question in front was answered instead: "Ron Krivoy")
-        question = "who" + question[m.end() :]
-        if not _FOLLOWUP_HINT.search(question):
-            return question
     text = _PERSON_POINTER.sub(" PERSON ", question)
     if _BLOCKING.search(text) or _PARTITIVE.search(text) or _two_people(text):
         return None
