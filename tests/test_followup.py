@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bot.answering.followup import resolve_person, rewrite_question
@@ -120,6 +122,17 @@ def _names_for(text: str) -> list[str]:
     return _NAMES
 
 
+def _recording_names() -> tuple[list[str], Callable[[str], list[str]]]:
+    """A names lookup that records each text it is asked about (each would be a search)."""
+    asked: list[str] = []
+
+    def names_for(text: str) -> list[str]:
+        asked.append(text)
+        return _NAMES
+
+    return asked, names_for
+
+
 @pytest.mark.parametrize(
     ("question", "answer", "follow_up", "expected"),
     [
@@ -216,12 +229,7 @@ def test_no_place_no_date_no_title_counts_as_a_person() -> None:
 
 
 def test_a_turn_typed_in_lower_case_asks_the_sources_for_its_names_once() -> None:
-    asked: list[str] = []
-
-    def names_for(text: str) -> list[str]:
-        asked.append(text)
-        return _NAMES
-
+    asked, names_for = _recording_names()
     history = _turn("who is simona halperin", "She is Israel's ambassador to Moscow [1].")
     rewritten = rewrite_question("what did zakharova say of her view", history, None, names_for)
     assert rewritten == "what did zakharova say of Simona Halperin's view"
@@ -343,12 +351,14 @@ def test_there_and_then_that_point_nowhere_are_not_replaced() -> None:
 
 
 def test_no_search_for_names_when_the_answer_names_the_person() -> None:
-    asked: list[str] = []
-
-    def names_for(text: str) -> list[str]:
-        asked.append(text)
-        return _NAMES
-
+    asked, names_for = _recording_names()
     history = _turn("who is the envoy", "Mikhail Bogdanov, Deputy Foreign Minister [1].")
     assert rewrite_question("how old is he", history, None, names_for) == "how old is Mikhail Bogdanov"
+    assert asked == []
+
+
+def test_no_search_for_names_when_nothing_points_at_a_person_or_place() -> None:
+    asked, names_for = _recording_names()
+    history = _turn("when was the pause", "In November 2023 [1].")
+    assert rewrite_question("who got out then", history, None, names_for) == "who got out in November 2023"
     assert asked == []

@@ -142,18 +142,18 @@ def _names(sentence: str) -> list[str]:
         run = m.group().strip()
         at_start = not sentence[: m.start()].strip()
         tokens = run.split()
-        if at_start and len(tokens) == 1 and normalise(tokens[0]) in _STARTERS:
+        if at_start and len(tokens) == 1 and normalise(tokens[0]) in STARTERS:
             continue
         core = tokens[:]
-        while len(core) > 1 and (normalise(core[0]) in TITLE_WORDS | _STARTERS or is_demonym(core[0])):
+        while len(core) > 1 and (normalise(core[0]) in TITLE_WORDS | STARTERS or is_demonym(core[0])):
             core = core[1:]
         for variant in (" ".join(tokens), " ".join(core)):
-            if variant and normalise(variant) not in _STARTERS and variant not in found:
+            if variant and normalise(variant) not in STARTERS and variant not in found:
                 found.append(variant)
     return found
 
 
-_STARTERS = frozenset(
+STARTERS = frozenset(
     """the a an he she it they we i this that these those his her their its in on at as but and or
     after before when while if so yet also however meanwhile according""".split()  # noqa: SIM905
 )
@@ -179,7 +179,7 @@ def person_like(name: str) -> bool:
     return (
         2 <= len(tokens) <= 3
         and not name.endswith(("'s", "’s"))
-        and normalise(tokens[0]) not in _STARTERS
+        and normalise(tokens[0]) not in STARTERS
         and not any(
             normalise(t) in TITLE_WORDS or is_demonym(t) or normalise(t).removesuffix("'s") in NOT_PEOPLE
             for t in tokens
@@ -290,7 +290,7 @@ def complete_name(phrase: str, sentence: str) -> str:
 
 
 _NAME_SUFFIXES = frozenset("jr sr ii iii iv city".split())  # noqa: SIM905
-_NOT_A_NAME_START = TITLE_WORDS | _STARTERS
+_NOT_A_NAME_START = TITLE_WORDS | STARTERS
 
 
 def names_something(phrase: str) -> bool:

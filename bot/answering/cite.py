@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.answering.answertype import may_hold_answer, supplies_kind
 from bot.answering.asked import asks_for_a_thing, asks_for_several
-from bot.answering.clauses import answer_part
+from bot.answering.clauses import CLAUSE_EDGES, PUNCTUATION_BREAK, answer_part
 from bot.answering.excerpts import MIN_WORDS
 from bot.answering.extract import byline
 from bot.answering.predicate import says_predicate
@@ -163,7 +163,7 @@ class CitationChecker:
 
 
 CLAUSE_CHARS = 300  # a quote longer than this is cut to its best clauses (the citation keeps the sentence)
-_CLAUSE_BREAK = re.compile(r"[,;:()\u2014\"“”]+\s*")
+_CLAUSE_BREAK = re.compile(PUNCTUATION_BREAK)
 
 
 def best_clause(sentence: str, question: Query | str, max_chars: int = CLAUSE_CHARS) -> str:
@@ -182,7 +182,7 @@ def best_clause(sentence: str, question: Query | str, max_chars: int = CLAUSE_CH
     best: tuple[float, int, int] | None = None
     for i in range(len(cuts) - 1):
         for j in range(i + 1, len(cuts)):
-            piece = sentence[cuts[i] : cuts[j]].strip(' ,;:()\u2014"“”')
+            piece = sentence[cuts[i] : cuts[j]].strip(CLAUSE_EDGES)
             if len(piece) > max_chars:
                 break
             if len(piece.split()) < 3:
@@ -193,7 +193,7 @@ def best_clause(sentence: str, question: Query | str, max_chars: int = CLAUSE_CH
                 best = (score, cuts[i], cuts[j])
     if best is None:
         return sentence
-    piece = sentence[best[1] : best[2]].strip(' ,;:()\u2014"“”')
+    piece = sentence[best[1] : best[2]].strip(CLAUSE_EDGES)
     if supplies_kind(query, sentence) and not supplies_kind(query, piece):
         return sentence  # no short clause holds what was asked: the whole sentence does
     return ("… " if best[1] > 0 else "") + piece + (" …" if best[2] < len(sentence) else "")

@@ -29,9 +29,11 @@ _OPENERS = (
     "that|which|who|whom|because|due to|as a|as they|but|while|with|through|for|after|before|when|to|"
     "said|says|noted|added|stressed|emphasized|explained|recalled|pointed"
 )
-_BREAK = re.compile(rf"[,;:()\u2014\"“”]+\s*|\s+(?=(?:{_OPENERS})\b)")
+PUNCTUATION_BREAK = r"[,;:()\u2014\"“”]+\s*"  # where a clause ends (also ``cite.best_clause``)
+_BREAK = re.compile(rf"{PUNCTUATION_BREAK}|\s+(?=(?:{_OPENERS})\b)")
 _WORD = re.compile(r"[^\W_][\w'’-]*")
-_TRIM = " ,;:()\u2014\"“”'"
+CLAUSE_EDGES = ' ,;:()\u2014"“”'  # stripped off a clause's ends (also ``cite.best_clause``)
+_TRIM = CLAUSE_EDGES + "'"
 
 
 def answer_part(sentence: str, question: str) -> str:

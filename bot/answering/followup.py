@@ -58,7 +58,9 @@ def rewrite_question(
     previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
     if not previous or not needs_rewrite(question):
         return question
-    turn = _last_turn(history, names_for)
+    # Names matter only for a person, people or a place pointed at: "when was that?" costs no search.
+    wants_names = any(p.search(question) for p in (_PERSON_PRONOUN, _PERSON_POINTER, _GROUP, _THERE))
+    turn = _last_turn(history, names_for if wants_names else None)
     resolved = resolve_pointers(question, turn)
     if resolved:
         return resolved

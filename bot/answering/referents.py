@@ -1,7 +1,7 @@
 """What a follow-up's pointers stand for: the people, the time and the place the last turn names.
 
-Why rules: over the sealed sets' follow-ups (35 answerable, gold and sealed6-11) the bot was right on
-9. The previous question put in front made two questions the 0.5B answered in one garbled phrase
+Why rules: over the follow-ups of the sixth to eleventh sealed sets (35 answerable) the bot was right
+on 9. The previous question put in front made two questions the 0.5B answered in one garbled phrase
 ("who was freed in november 2023 ...? which of them is a holocaust survivor" -> "Ron Krivoy"), and
 the person it substituted was often no person at all ("how old is A Donbass", "who was On February
 there to meet"). A follow-up whose every pointer names something the last turn wrote is one
@@ -19,16 +19,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.answering.candidates import NAME_RUN, TITLE_WORDS, join_names, person_like
+from bot.answering.candidates import NAME_RUN, STARTERS, TITLE_WORDS, join_names, person_like
 from bot.language.lexicon import MONTH_NAMES, STOPWORDS, WEEKDAYS, is_demonym
 from bot.language.text import CITATION_MARKERS
 
 # Words a capitalised run may open with that are not part of a name: "A Donbass native", "On February
-# 3", "Was Ron Krivoy freed?", "Which Hamas leader", "When Abu Marzouk arrived".
-_LEADING = frozenset(
-    """the a an on in at to from for by of and or as but after before since when while if so yet also
-    however meanwhile according this that these those his her their its was were is are did does do
-    can could has have had will would which what who whom whose where why how yes no""".split()  # noqa: SIM905
+# 3", "Was Ron Krivoy freed?", "Which Hamas leader", "When Abu Marzouk arrived" (the sentence starters
+# of ``candidates`` and the words that open a question).
+_LEADING = STARTERS | frozenset(
+    """to from for by of and or since was were is are did does do can could has have had will would
+    which what who whom whose where why how yes no""".split()  # noqa: SIM905
 )
 _CALENDAR = frozenset(MONTH_NAMES) | frozenset(WEEKDAYS)
 _MONTH = "|".join(m.capitalize() for m in MONTH_NAMES)
